@@ -1,0 +1,161 @@
+"""`core.Artifact`: the builder of an artifact before it is logged, as `wandb.Artifact` is.
+
+It records where each file comes from; the bytes are read when the artifact is logged (hashed while they are
+copied into the blob store). `new_file` stages in a private temporary directory removed once the artifact is logged
+or dropped. Everything is validated when added, so a bad path fails before anything is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from core import names
+from core.errors import ValidationError
+from core.hashing import MD5, algorithm_from_wandb, cached_file_digest, manifest_digest
+
+
+class Artifact:
+    def __init__(self, name: str, type: str, description: str | None = None, metadata: dict | None = None,
+                 digest_algorithm: str = "MD5") -> None:
+        self.name = names.check_artifact_name(name)
+        self.type = names.check_type(type)
+        if description is not None and not isinstance(description, str):
+            raise ValidationError(f"description must be a string, got {description.__class__.__name__}")
+        self.description = description
+        self._metadata = names.check_metadata(metadata)
+        self.alg = algorithm_from_wandb(digest_algorithm)
+        self._sources: dict[str, Path] = {}     # path inside the artifact -> file on disk
+        self._staging: Path | None = None
+        self._finalizer = None
+
+    def __repr__(self) -> str:
+        return f"Artifact({self.name!r}, type={self.type!r}, files={len(self._sources)})"
+
+    # -- metadata -----------------------------------------------------------------------------------------------
+    @property
+    def metadata(self) -> dict:
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: dict) -> None:
+        self._metadata = names.check_metadata(value)
+
+    # -- adding files -------------------------------------------------------------------------------------------
+    def _add(self, path: str, source: Path, overwrite: bool) -> None:
+        path = names.check_path(path)
+        if path in self._sources and not overwrite and self._sources[path] != source:
+            raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}; pass overwrite=True")
+        self._sources[path] = source
+
+    def add_file(self, local_path: str | os.PathLike, name: str | None = None, *, is_tmp: bool = False,
+                 skip_cache: bool = False, policy: str | None = None, overwrite: bool = False) -> None:
+        """Add one file; `name` is its path inside the artifact (default: the file's base name)."""
+        source = Path(local_path)
+        target = source.name if name is None else name
+        names.check_path(target)
+        if not source.is_file():
+            raise ValidationError(f"cannot add {os.fspath(local_path)!r}: no such file")
+        self._add(target, source.absolute(), overwrite)
+
+    def add_dir(self, local_path: str | os.PathLike, name: str | None = None, *, skip_cache: bool = False,
+                policy: str | None = None, merge: bool = False) -> None:
+        """Add every file under a directory at `name/<relative path>` (or at the top). A symlink that points
+        outside the directory is refused."""
+        root = Path(local_path)
+        if not root.is_dir():
+            raise ValidationError(f"cannot add directory {os.fspath(local_path)!r}: no such directory")
+        prefix = None if name in (None, "", ".") else names.check_path(name)
+        real_root = root.resolve()
+        found = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            for fname in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                full = Path(dirpath) / fname
+                if full.is_symlink():
+                    target = full.resolve()
+                    if not target.is_relative_to(real_root):
+                        raise ValidationError(f"{full} is a symlink pointing outside {root} ({target}); refused")
+                    if not target.is_file():
+                        continue
+                rel = full.relative_to(root).as_posix()
+                found.append((f"{prefix}/{rel}" if prefix else rel, full.absolute()))
+        for path, source in found:
+            names.check_path(path)
+        for path, source in found:
+            self._add(path, source, overwrite=merge)
+
+    @contextlib.contextmanager
+    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
+        """Open a new file that becomes `name` inside the artifact; staged in a private temporary directory."""
+        path = names.check_path(name)
+        if path in self._sources:
+            raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}")
+        if self._staging is None:
+            self._staging = Path(tempfile.mkdtemp(prefix="artifacts-tui-staging-"))
+            self._finalizer = weakref.finalize(self, shutil.rmtree, self._staging, True)
+        target = self._staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = mode.replace("x", "w") if "x" in mode else mode
+        if "b" not in mode and encoding is None:
+            encoding = "utf-8"
+        with open(target, mode, encoding=encoding) as handle:
+            yield handle
+        self._sources[path] = target
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def sources(self) -> dict[str, Path]:
+        """path inside the artifact -> file on disk, sorted by path."""
+        return dict(sorted(self._sources.items()))
+
+    def file_digests(self) -> dict[str, str]:
+        return {path: cached_file_digest(src, self.alg) for path, src in self.sources().items()}
+
+    @property
+    def digest(self) -> str:
+        """The artifact's digest, equal to the wandb SDK's for the same files (hashes them now; cached)."""
+        return manifest_digest(self.file_digests().items(), self.alg)
+
+    @property
+    def size(self) -> int:
+        return sum(os.stat(src).st_size for src in self._sources.values())
+
+    def is_staged(self, source: Path) -> bool:
+        return self._staging is not None and source.is_relative_to(self._staging)
+
+    def cleanup(self) -> None:
+        """Remove the private staging directory of `new_file` (done automatically once logged)."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+    # -- wandb interop ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_wandb(cls, art) -> "Artifact":
+        """Take over a `wandb.Artifact`: name, type, description, metadata, digest algorithm and files.
+        `file://` references are copied in; any other reference scheme is refused naming the entry."""
+        ours = cls(art.name.split(":")[0], art.type, description=art.description, metadata=dict(art.metadata or {}),
+                   digest_algorithm=getattr(art, "digest_algorithm", "MD5") or "MD5")
+        for path, entry in sorted(art.manifest.entries.items()):
+            ref = getattr(entry, "ref", None)
+            local = getattr(entry, "local_path", None)
+            if ref:
+                if not str(ref).startswith("file://"):
+                    raise ValidationError(
+                        f"wandb artifact {art.name!r} entry {path!r} references {ref!r}: only file:// references "
+                        "can be stored offline")
+                local = str(ref)[len("file://"):]
+            if not local or not os.path.isfile(local):
+                raise ValidationError(f"wandb artifact {art.name!r} entry {path!r} has no local file to take over")
+            ours._add(path, Path(local).absolute(), overwrite=False)
+        return ours
+
+    @staticmethod
+    def is_wandb(obj: object) -> bool:
+        return type(obj).__module__.startswith("wandb.") and hasattr(obj, "manifest")
+

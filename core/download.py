@@ -1,0 +1,83 @@
+"""Copy a version's files out of the store to a download root (W&B's `./artifacts/name:vN` by default).
+
+Reflinks where the filesystem can (no bytes copied, no shared inode), else copies while re-hashing so a corrupt
+blob is caught here rather than handed out. Files already present with the right digest are skipped. Nothing is
+written outside the root: every path was validated when logged, and a symlinked directory inside the root that
+leads elsewhere is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+from core.errors import IntegrityError, ValidationError
+from core.hashing import CHUNK, b64, cached_file_digest, new_hasher
+
+_FICLONE = 0x40049409
+
+
+def _reflink(src: Path, dst_fd: int) -> bool:
+    try:
+        with open(src, "rb") as handle:
+            fcntl.ioctl(dst_fd, _FICLONE, handle.fileno())
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.EBADF, errno.EPERM):
+            return False
+        raise
+
+
+def _copy_verified(src: Path, dst_fd: int, alg: str) -> str:
+    hasher = new_hasher(alg)
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(src, "rb", buffering=0) as handle:
+        while n := handle.readinto(buf):
+            hasher.update(view[:n])
+            written = 0
+            while written < n:
+                written += os.write(dst_fd, view[written:n])
+    return b64(hasher.digest())
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
+def download(store, version, root: str | os.PathLike | None = None) -> Path:
+    base = Path(root) if root is not None else version.default_root()
+    base.mkdir(parents=True, exist_ok=True)
+    for entry in version.files():
+        dest = base / entry.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not _inside(base, dest.parent / "x"):
+            raise ValidationError(f"{dest.parent} leads outside the download root {base}; refusing to write there")
+        if dest.is_symlink():
+            dest.unlink()
+        elif dest.is_file() and dest.stat().st_size == entry.size:
+            if cached_file_digest(dest, version.alg) == entry.digest:
+                continue
+        blob = store.blobs.path(version.alg, entry.digest)
+        if not blob.exists():
+            raise IntegrityError(f"{version.full_name}: {entry.path}: blob missing from the store; run "
+                                 "`artifacts-tui verify`")
+        tmp = dest.parent / f".{dest.name}.{os.getpid()}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            if not _reflink(blob, fd):
+                got = _copy_verified(blob, fd, version.alg)
+                if got != entry.digest:
+                    raise IntegrityError(f"{version.full_name}: {entry.path}: blob corrupt (expected digest "
+                                         f"{entry.digest}, found {got}); run `artifacts-tui verify`")
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        os.close(fd)
+        os.replace(tmp, dest)
+    return base

@@ -1,0 +1,21 @@
+"""The errors `core` raises. Every message names the thing and says what to do."""
+
+
+class ArtifactsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ValidationError(ArtifactsError, ValueError):
+    """Bad input (a name, alias, type, project, path or metadata); nothing was written."""
+
+
+class NotFoundError(ArtifactsError, LookupError):
+    """An unknown project, artifact, alias, version or run."""
+
+
+class IntegrityError(ArtifactsError):
+    """A blob is missing, or does not re-hash to its recorded digest."""
+
+
+class StoreBusyError(ArtifactsError):
+    """The store stayed locked by another writer past the timeout."""

@@ -1,0 +1,161 @@
+"""Value objects the store hands out: plain frozen dataclasses, some with a back-reference to their store so that
+`version.files()` or `run.inputs()` read lazily, as the wandb public API's objects do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.store import Store
+
+
+def utc(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Collection:
+    project: str
+    name: str
+    type: str
+    version_count: int
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FileState:
+    path: str
+    digest: str
+    size: int
+    blob: str          # "ok" | "missing" | "corrupt" (size differs; a full re-hash is version.verify())
+    downloaded: bool   # the download root holds this file with this size
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    run_id: str
+    project: str
+    name: str
+    index: int
+    type: str
+    direction: str     # "input": the run used name:v{index}; "output": the run logged it
+
+
+@dataclass(frozen=True)
+class Problem:
+    version: str       # "project/name:vN"
+    path: str
+    kind: str          # "missing" | "corrupt"
+    expected: str
+    actual: str | None
+
+    def __str__(self) -> str:
+        if self.kind == "missing":
+            return f"{self.version}: {self.path}: blob missing (expected digest {self.expected})"
+        return f"{self.version}: {self.path}: blob corrupt (expected digest {self.expected}, found {self.actual})"
+
+
+@dataclass(frozen=True, eq=False)
+class ArtifactVersion:
+    project: str
+    name: str
+    type: str
+    index: int
+    aliases: list[str]
+    digest: str
+    size: int
+    file_count: int
+    metadata: dict[str, Any]
+    description: str | None
+    created_at: datetime
+    alg: str
+    id: int = field(repr=False)
+    _store: "Store" = field(repr=False, compare=False)
+
+    @property
+    def version(self) -> str:
+        return f"v{self.index}"
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.name}:v{self.index}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.project}/{self.name}:v{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArtifactVersion) and other.id == self.id and other._store is self._store
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def files(self) -> list[FileEntry]:
+        return self._store._files(self.id)
+
+    def file_states(self, root: str | Path | None = None) -> list[FileState]:
+        return self._store._file_states(self, root)
+
+    def default_root(self) -> Path:
+        return Path("artifacts") / self.qualified_name
+
+    def download(self, root: str | Path | None = None) -> Path:
+        from core.download import download
+
+        return download(self._store, self, root)
+
+    def verify(self) -> None:
+        self._store._verify_version(self)
+
+    def logged_by(self) -> "RunInfo | None":
+        return self._store._logged_by(self.id)
+
+    def used_by(self) -> list["RunInfo"]:
+        return self._store._used_by(self.id)
+
+
+@dataclass(frozen=True, eq=False)
+class RunInfo:
+    id: str
+    name: str
+    project: str
+    job_type: str | None
+    state: str
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    heartbeat_at: datetime
+    host: str
+    pid: int
+    tags: list[str]
+    notes: str | None
+    group: str | None
+    error: str | None
+    _pk: int = field(repr=False)
+    _store: "Store" = field(repr=False, compare=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunInfo) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def inputs(self) -> list[ArtifactVersion]:
+        return self._store._run_versions(self._pk, "input")
+
+    def outputs(self) -> list[ArtifactVersion]:
+        return self._store._run_versions(self._pk, "output")
+
+    def files(self) -> list[FileEntry]:
+        """Files kept with the run by `wandb_compat.save` / `Run.save`."""
+        return self._store._run_files(self._pk)

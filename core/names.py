@@ -1,0 +1,183 @@
+"""Validation of every name and path a user or a file can hand us, before anything touches disk or database.
+
+The rules are API.md's, which follow the wandb SDK where it has one (artifact names) and are stricter where it
+is loose (file paths inside an artifact, which must never escape a download root).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import unquote
+
+from core.errors import ValidationError
+
+MAX_NAME = 128
+MAX_METADATA_KEYS = 100
+_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_RESERVED_VERSION = re.compile(r"^v[0-9]+$", re.ASCII)
+_PROJECT_FORBIDDEN = set('/\\#?%:')
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def check_artifact_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValidationError(f"artifact name must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME:
+        raise ValidationError(f"artifact name {name[:40]!r}... is {len(name)} characters; the limit is {MAX_NAME}")
+    if not _ARTIFACT_NAME.match(name):
+        raise ValidationError(
+            f"artifact name {name!r} may only contain letters, digits, '_', '-' and '.'"
+        )
+    return name
+
+
+def check_type(type_: object) -> str:
+    if not isinstance(type_, str) or not type_:
+        raise ValidationError(f"artifact type must be a non-empty string, got {type_!r}")
+    if "/" in type_ or ":" in type_:
+        raise ValidationError(f"artifact type {type_!r} may not contain '/' or ':'")
+    if type_ == "job" or type_.startswith("wandb-"):
+        raise ValidationError(f"artifact type {type_!r} is reserved by W&B; choose another")
+    if _has_control(type_) or len(type_) > MAX_NAME:
+        raise ValidationError(f"artifact type {type_!r} has control characters or is too long")
+    return type_
+
+
+def check_alias(alias: object, *, allow_latest: bool = False) -> str:
+    if not isinstance(alias, str) or not alias:
+        raise ValidationError(f"alias must be a non-empty string, got {alias!r}")
+    if len(alias) > MAX_NAME:
+        raise ValidationError(f"alias {alias[:40]!r}... is {len(alias)} characters; the limit is {MAX_NAME}")
+    if "/" in alias or ":" in alias:
+        raise ValidationError(f"alias {alias!r} may not contain '/' or ':'")
+    if any(ch.isspace() for ch in alias) or _has_control(alias):
+        raise ValidationError(f"alias {alias!r} may not contain whitespace or control characters")
+    if alias == "latest" and not allow_latest:
+        raise ValidationError("alias 'latest' is managed by the store: it always names the newest logged version")
+    if _RESERVED_VERSION.match(alias):
+        raise ValidationError(f"alias {alias!r} is reserved: names like v0, v1, ... are version numbers")
+    return alias
+
+
+def check_project(project: object) -> str:
+    if not isinstance(project, str) or not project:
+        raise ValidationError(f"project name must be a non-empty string, got {project!r}")
+    if len(project) > MAX_NAME:
+        raise ValidationError(f"project name {project[:40]!r}... is {len(project)} characters; the limit is {MAX_NAME}")
+    bad = sorted(_PROJECT_FORBIDDEN.intersection(project))
+    if bad:
+        raise ValidationError(f"project name {project!r} may not contain {' '.join(bad)}")
+    if _has_control(project):
+        raise ValidationError(f"project name {project!r} may not contain control characters")
+    return project
+
+
+def _check_path_parts(path: str, original: str) -> None:
+    if path.startswith("/") or path.startswith("//"):
+        raise ValidationError(f"artifact path {original!r} must be relative, not absolute")
+    if "\\" in path:
+        raise ValidationError(f"artifact path {original!r} may not contain backslashes; use '/'")
+    if re.match(r"^[A-Za-z]:", path):
+        raise ValidationError(f"artifact path {original!r} looks like a drive letter path")
+    if "\x00" in path or _has_control(path):
+        raise ValidationError(f"artifact path {original!r} may not contain NUL or control characters")
+    parts = path.split("/")
+    if any(part == ".." for part in parts):
+        raise ValidationError(f"artifact path {original!r} may not contain '..'")
+
+
+def check_path(path: object) -> str:
+    """A file path inside an artifact: relative POSIX, no traversal in any spelling. Returns it normalized
+    (`a//b` and `./a` collapse; a trailing '/' is an error since a file needs a name)."""
+    if not isinstance(path, str) or not path:
+        raise ValidationError(f"artifact path must be a non-empty string, got {path!r}")
+    _check_path_parts(path, path)
+    decoded = path
+    for _ in range(3):  # %252e%252e -> %2e%2e -> ..
+        nxt = unquote(decoded)
+        if nxt == decoded:
+            break
+        decoded = nxt
+        _check_path_parts(decoded, path)
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if not parts or path.endswith("/"):
+        raise ValidationError(f"artifact path {path!r} does not name a file")
+    return "/".join(parts)
+
+
+def _clean_json(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            raise ValidationError(f"metadata {where} is {value}; Infinity cannot be stored as JSON")
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(f"metadata {where} has a non-string key {key!r}")
+            out[key] = _clean_json(item, f"{where}.{key}" if where else key)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_clean_json(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):  # numpy / torch scalars
+        return _clean_json(value.item(), where)
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return _clean_json(tolist(), where)
+    raise ValidationError(f"metadata {where or 'value'} of type {type(value).__name__} is not JSON-serializable")
+
+
+def check_metadata(metadata: object) -> dict:
+    """A JSON object of at most 100 keys; NaN becomes null; Infinity or an unserializable value is an error."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError(f"metadata must be a dict (a JSON object), got {type(metadata).__name__}")
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise ValidationError(f"metadata has {len(metadata)} keys; the limit is {MAX_METADATA_KEYS}")
+    cleaned = _clean_json(metadata, "")
+    json.dumps(cleaned, allow_nan=False)
+    return cleaned
+
+
+def clean_json_value(value: Any, where: str = "value") -> Any:
+    """The same JSON cleaning for config, summary and history values (no key limit)."""
+    return _clean_json(value, where)
+
+
+def parse_ref(ref: str, project: str | None = None) -> tuple[str, str, str]:
+    """'project/name:alias', 'name:alias', 'name' (-> latest), 'entity/project/name:alias' -> (project, name, alias)."""
+    if not isinstance(ref, str) or not ref:
+        raise ValidationError(f"artifact reference must be a non-empty string, got {ref!r}")
+    body, sep, alias = ref.rpartition(":") if ":" in ref else (ref, "", "latest")
+    if sep and not alias:
+        raise ValidationError(f"artifact reference {ref!r} has an empty alias after ':'")
+    parts = body.split("/")
+    if len(parts) == 1:
+        if project is None:
+            raise ValidationError(f"artifact reference {ref!r} needs a project: write 'project/{ref}'")
+        name = parts[0]
+    elif len(parts) in (2, 3):  # entity/project/name as wandb writes it: the entity has no meaning offline
+        project, name = parts[-2], parts[-1]
+    else:
+        raise ValidationError(f"artifact reference {ref!r} should look like 'project/name:alias'")
+    check_project(project)
+    check_artifact_name(name)
+    if not _RESERVED_VERSION.match(alias):
+        check_alias(alias, allow_latest=True)
+    return project, name, alias
+
+
+def is_version_alias(alias: str) -> bool:
+    return bool(_RESERVED_VERSION.match(alias))

@@ -1,0 +1,330 @@
+"""`core.init` and `core.Run`: the wandb.init-style API over the embedded store.
+
+A run is a row in the store from `init` on, beating a heartbeat so that a dead process shows as "crashed".
+`run.log` is buffered in memory and flushed by a background thread about twice a second (and at finish), so a
+training loop pays microseconds per call while a TUI in another process still follows the rows live.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from core import names, writes
+from core.artifact import Artifact
+from core.blobs import BlobBatch
+from core.errors import ValidationError
+from core.hashing import PROCESS_CACHE, StatKey
+from core.media import Image
+from core.models import ArtifactVersion
+from core.store import Store, open_store
+
+FLUSH_INTERVAL_S = 0.5
+HEARTBEAT_INTERVAL_S = 10.0
+MAX_BUFFERED_ROWS = 10_000
+_PRIMITIVES = (int, float, str, bool, type(None))
+
+
+class Config(dict):
+    """The run's config: a dict with attribute access (`config.batch_size`), saved on every change."""
+
+    def __init__(self, data: Mapping | None = None, on_change=None) -> None:
+        super().__init__()
+        object.__setattr__(self, "_on_change", None)
+        self.update(data or {})
+        object.__setattr__(self, "_on_change", on_change)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"config has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, names.clean_json_value(value, f"config.{key}"))
+        self._changed()
+
+    def update(self, other=(), /, **kwargs) -> None:  # type: ignore[override]
+        data = dict(other, **kwargs)
+        if hasattr(other, "__dict__") and not isinstance(other, Mapping):  # argparse.Namespace
+            data = dict(vars(other), **kwargs)
+        for key, value in data.items():
+            super().__setitem__(str(key), names.clean_json_value(value, f"config.{key}"))
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+
+class Summary(Config):
+    """The run's summary: the last value of each logged key unless set explicitly; saved on update."""
+
+
+class Run:
+    def __init__(self, store: Store, project: str, job_type: str | None, config: Mapping | None, name: str | None,
+                 run_id: str | None = None, tags: Iterable[str] = (), notes: str | None = None,
+                 group: str | None = None) -> None:
+        names.check_project(project)
+        if job_type is not None and (not isinstance(job_type, str) or not job_type or len(job_type) > 128):
+            raise ValidationError(f"job_type must be a non-empty string of at most 128 characters, got {job_type!r}")
+        cfg = names.clean_json_value(dict(config or {}), "config")
+        self.store = store
+        self.project = project
+        self.job_type = job_type
+        self._pk, self.id, self.name = writes.create_run(
+            store, project=project, job_type=job_type, config=cfg, name=name, run_id=run_id,
+            tags=list(tags), notes=notes, group=group)
+        self.config = Config(cfg, on_change=self._save_config)
+        self.summary = Summary(on_change=self._save_summary)
+        self.tags, self.notes, self.group = list(tags), notes, group
+        self.state = "running"
+        self._lock = threading.Lock()
+        self._rows: dict[int, dict] = {}
+        self._step = 0
+        self._open_step: int | None = None
+        self._summary_dirty = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"run-{self.id}-heartbeat", daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"Run({self.project}/{self.name}, id={self.id}, job_type={self.job_type!r}, state={self.state!r})"
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    # -- persistence ------------------------------------------------------------------------------------------
+    def _save_config(self) -> None:
+        writes.update_run(self.store, self._pk, config=dict(self.config))
+
+    def _save_summary(self) -> None:
+        writes.update_run(self.store, self._pk, summary=dict(self.summary))
+
+    def _beat(self) -> None:
+        last_beat = time.monotonic()
+        while not self._stop.wait(FLUSH_INTERVAL_S):
+            try:
+                if self._rows or time.monotonic() - last_beat > HEARTBEAT_INTERVAL_S:
+                    self.flush()
+                    last_beat = time.monotonic()
+            except Exception:  # a busy store must not kill the heartbeat; the next tick retries
+                pass
+
+    def flush(self) -> None:
+        """Write buffered history rows (and the summary they changed) to the store now."""
+        with self._lock:
+            rows, self._rows = self._rows, {}
+            summary = dict(self.summary) if self._summary_dirty else None
+            self._summary_dirty = False
+        writes.append_history(self.store, self._pk, sorted(rows.items()), summary)
+
+    # -- logging ----------------------------------------------------------------------------------------------
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Log a row of metrics at `step` (default: the next step). Logging twice at one step merges the rows."""
+        self._check_open()
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"run.log takes a dict of metrics, got {type(data).__name__}")
+        if step is not None:
+            if not isinstance(step, int) or step < 0:
+                raise ValidationError(f"step must be a non-negative integer, got {step!r}")
+            if step < self._step and step != self._open_step:
+                import warnings
+
+                warnings.warn(f"run.log at step {step} is older than the current step {self._step}; ignored",
+                              stacklevel=2)
+                return
+            at = step
+        else:
+            at = self._open_step if self._open_step is not None else self._step
+        row = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or not key:
+                raise ValidationError(f"metric names must be non-empty strings, got {key!r}")
+            if type(value) not in _PRIMITIVES:
+                value = self._convert(key, value, at)
+            elif type(value) is float and value != value:
+                value = None
+            row[key] = value
+        with self._lock:
+            existing = self._rows.get(at)
+            if existing is None:
+                self._rows[at] = row
+            else:
+                existing.update(row)
+            for key, value in row.items():
+                if not isinstance(value, (dict, list)):
+                    dict.__setitem__(self.summary, key, value)
+            self._summary_dirty = True
+            pending = len(self._rows)
+        if step is None or commit:
+            self._open_step, self._step = None, at + 1
+        else:  # an explicit step stays open: later rows at it (or without a step) merge into it
+            self._open_step, self._step = at, at
+        if pending >= MAX_BUFFERED_ROWS:
+            self.flush()
+
+    def _convert(self, key: str, value: Any, step: int) -> Any:
+        if isinstance(value, Image):
+            return self._save_image(key, value, step, 0)
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Image) for v in value):
+            return [self._save_image(key, v, step, i) for i, v in enumerate(value)]
+        return names.clean_json_value(value, key)
+
+    def _save_image(self, key: str, image: Image, step: int, i: int) -> dict:
+        safe_key = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in key)[:64] or "image"
+        rel = f"{safe_key}_{step}_{i}.png"
+        path = self.store.media_path(self.id, rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save_png(path)
+        return image.to_row(rel)
+
+    # -- artifacts --------------------------------------------------------------------------------------------
+    def use_artifact(self, ref: str | ArtifactVersion, type: str | None = None, aliases=None) -> ArtifactVersion:
+        """Record that this run used a version: "name", "name:alias", "name:vN", "project/name:alias" or a
+        version object. -> the ArtifactVersion (call `.download()` for its files)."""
+        self._check_open()
+        if isinstance(ref, ArtifactVersion):
+            version = ref
+        elif isinstance(ref, str):
+            version = self.store.artifact(ref, project=self.project)
+        elif hasattr(ref, "qualified_name") and hasattr(ref, "project"):
+            version = self.store.artifact(f"{ref.project}/{ref.qualified_name}")
+        else:
+            raise ValidationError(f"use_artifact takes 'name:alias' or a logged version, got {ref.__class__.__name__}")
+        if type is not None and version.type != type:
+            raise ValidationError(f"{version.full_name} is of type {version.type!r}, not {type!r}")
+        writes.record_input(self.store, self._pk, version.id)
+        return version
+
+    def log_artifact(self, artifact, name: str | None = None, type: str | None = None,
+                     aliases: Iterable[str] | None = None, tags=None) -> ArtifactVersion:
+        """Store the artifact's files and commit a version (or return the existing version with the same
+        content). `aliases` may include "latest" (a no-op: the store manages it). -> the ArtifactVersion."""
+        self._check_open()
+        if isinstance(artifact, (str, os.PathLike)):
+            path = Path(artifact)
+            built = Artifact(name or path.name.replace(" ", "_"), type or "unspecified")
+            (built.add_dir if path.is_dir() else built.add_file)(path)
+            artifact = built
+        elif Artifact.is_wandb(artifact):
+            artifact = Artifact.from_wandb(artifact)
+        elif not isinstance(artifact, Artifact):
+            raise ValidationError(f"log_artifact takes a core.Artifact or wandb.Artifact, got {artifact.__class__.__name__}")
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        wanted = [a for a in dict.fromkeys(aliases or []) if a != "latest"]
+        for alias in wanted:
+            names.check_alias(alias)
+        try:
+            return log_files(self.store, artifact, self.project, wanted, run_pk=self._pk)
+        finally:
+            artifact.cleanup()
+
+    def save(self, path: str | os.PathLike, base_path: str | None = None, policy: str = "live") -> list[str]:
+        """Keep a file with the run (as `wandb.save`): stored as a blob, listed by `RunInfo.files()`."""
+        self._check_open()
+        import glob
+
+        from core.hashing import MD5
+
+        saved = []
+        for match in sorted(glob.glob(os.fspath(path))) or [os.fspath(path)]:
+            src = Path(match)
+            if not src.is_file():
+                raise ValidationError(f"cannot save {match!r} with the run: no such file")
+            rel = names.check_path(src.relative_to(base_path).as_posix() if base_path else src.name)
+            batch = BlobBatch(self.store.blobs)
+            try:
+                blob = batch.add_file(src, MD5)
+                batch.publish()
+                writes.add_run_file(self.store, self._pk, rel, blob.digest, MD5, blob.size)
+            finally:
+                batch.close()
+            saved.append(rel)
+        return saved
+
+    # -- ending -----------------------------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.state != "running":
+            raise ValidationError(f"run {self.name} has already ended ({self.state}); start a new one with init()")
+
+    def finish(self, exit_code: int | None = None, *, state: str | None = None, error: str | None = None) -> None:
+        """End the run: "finished" (or "failed" for a non-zero exit_code, or the given state)."""
+        if self.state != "running":
+            return
+        state = state or ("failed" if exit_code else "finished")
+        if state not in {"finished", "failed", "cancelled", "crashed"}:
+            raise ValidationError(f"unknown run state {state!r}")
+        self._stop.set()
+        self._thread.join()
+        with self._lock:
+            self._summary_dirty = True
+        self.flush()
+        writes.update_run(self.store, self._pk, state=state, error=error)
+        self.state = state
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self.finish()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.finish(state="cancelled", error="interrupted")
+        else:
+            state = getattr(exc, "run_state", "failed")
+            self.finish(state=state if state in {"failed", "cancelled"} else "failed",
+                        error=f"{exc_type.__name__}: {exc}")
+        return False
+
+
+def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str], run_pk: int | None):
+    """Copy the artifact's files into the blob store (skipping unchanged, already-stored files) and commit."""
+    writes.check_collection_type(store, project, artifact.name, artifact.type)
+    names.check_metadata(artifact.metadata)
+    sources = artifact.sources()
+    alg = artifact.alg
+    keys = {}
+    for path, src in sources.items():
+        try:
+            keys[path] = StatKey.of(src)
+        except FileNotFoundError:
+            raise ValidationError(f"artifact {artifact.name!r}: file {src} (for {path!r}) disappeared") from None
+    known = {k: d for k in keys.values() if (d := PROCESS_CACHE.get(k, alg)) is not None}
+    missing = [k for k in keys.values() if k not in known]
+    if missing:
+        known.update(writes.lookup_cache(store, missing, alg))
+    batch = BlobBatch(store.blobs)
+    try:
+        rows, cache = [], []
+        for path, src in sources.items():
+            key = keys[path]
+            digest = known.get(key)
+            blob = batch.add_file(src, alg, (digest, key.size) if digest else None)
+            rows.append(writes.ManifestRow(path, blob.digest, blob.size))
+            if not artifact.is_staged(src):  # new_file's temp files are never seen again
+                PROCESS_CACHE.put(key, alg, blob.digest)
+                cache.append((key, blob.digest))
+        batch.publish()
+        return writes.commit_version(
+            store, run_pk=run_pk, project=project, name=artifact.name, type_=artifact.type, alg=alg, entries=rows,
+            description=artifact.description, metadata=artifact.metadata, aliases=aliases, cache=cache)
+    finally:
+        batch.close()
+
+
+def init(project: str | None = None, job_type: str | None = None, config: Mapping | None = None,
+         name: str | None = None, store: Store | None = None, *, id: str | None = None,
+         tags: Iterable[str] = (), notes: str | None = None, group: str | None = None) -> Run:
+    """Start a run in `project` (default "uncategorized", as W&B) on `store` (default: `open_store()`)."""
+    return Run(store if store is not None else open_store(), project or "uncategorized", job_type, config, name,
+               run_id=id, tags=tags or (), notes=notes, group=group)

@@ -1,0 +1,107 @@
+-- artifacts-tui store schema, version 1. Times are UTC seconds since the epoch (REAL).
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
+
+CREATE TABLE IF NOT EXISTS projects (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (project_id, name)
+);
+
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id),
+    idx INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    alg TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    file_count INTEGER NOT NULL,
+    description TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    UNIQUE (collection_id, idx),
+    UNIQUE (collection_id, digest)
+);
+
+CREATE TABLE IF NOT EXISTS files (
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    path TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (version_id, path)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_by_digest ON files (digest);
+
+CREATE TABLE IF NOT EXISTS aliases (
+    collection_id INTEGER NOT NULL REFERENCES collections(id),
+    alias TEXT NOT NULL,
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    PRIMARY KEY (collection_id, alias)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_by_version ON aliases (version_id);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    name TEXT NOT NULL,
+    job_type TEXT,
+    config TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL,
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_start INTEGER,
+    tags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT,
+    grp TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_project ON runs (project_id, created_at);
+
+CREATE TABLE IF NOT EXISTS history (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    step INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_pk, step)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS edges (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
+    created_at REAL NOT NULL,
+    PRIMARY KEY (run_pk, version_id, direction)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_version ON edges (version_id, direction);
+
+CREATE TABLE IF NOT EXISTS run_files (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    alg TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (run_pk, path)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS checksum_cache (
+    path TEXT NOT NULL,
+    alg TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (path, alg)
+) WITHOUT ROWID;

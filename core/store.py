@@ -1,0 +1,363 @@
+"""Store: the one directory (store.db + objects/ + tmp/ + media/) that holds projects, collections, versions,
+aliases, runs, history and lineage. This module reads and maintains it; `core.writes` holds the write paths
+that runs use (versions, runs, history), and `core.download` the copy-out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+from core import names
+from core.blobs import BlobStore
+from core.db import DEFAULT_TIMEOUT, Database
+from core.errors import IntegrityError, NotFoundError, ValidationError
+from core.models import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo, utc
+
+HEARTBEAT_STALE_S = 60.0
+HOST = socket.gethostname()
+
+_VERSION_SELECT = """
+SELECT v.id, v.idx, v.digest, v.alg, v.size, v.file_count, v.description, v.metadata, v.created_at,
+       c.name AS cname, c.type AS ctype, p.name AS pname,
+       (SELECT group_concat(a.alias, char(31)) FROM aliases a WHERE a.version_id = v.id) AS alias_list
+FROM versions v JOIN collections c ON c.id = v.collection_id JOIN projects p ON p.id = c.project_id
+"""
+_RUN_SELECT = """
+SELECT r.*, p.name AS pname FROM runs r JOIN projects p ON p.id = r.project_id
+"""
+
+
+def default_home() -> Path:
+    if os.environ.get("ARTIFACTS_TUI_HOME"):
+        return Path(os.environ["ARTIFACTS_TUI_HOME"]).expanduser()
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]).expanduser() / "artifacts-tui"
+    return Path.home() / ".local" / "share" / "artifacts-tui"
+
+
+def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> "Store":
+    """Open (creating when needed) the store at `path`, else at the default home."""
+    return Store(Path(path).expanduser() if path is not None else default_home(), timeout=timeout)
+
+
+def _process_start(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int, start: int | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if start is not None:
+        now = _process_start(pid)
+        return now is None or now == start
+    return True
+
+
+def _sorted_aliases(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    aliases = raw.split("\x1f")
+    return (["latest"] if "latest" in aliases else []) + sorted(a for a in aliases if a != "latest")
+
+
+class Store:
+    def __init__(self, root: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if root.exists() and not root.is_dir():
+            raise ValidationError(f"store path {root} exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self.timeout = timeout
+        self.blobs = BlobStore(root)
+        self.db = Database(root / "store.db", timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -- rows -> objects --------------------------------------------------------------------------------------
+    def _version(self, row) -> ArtifactVersion:
+        return ArtifactVersion(
+            project=row["pname"], name=row["cname"], type=row["ctype"], index=row["idx"],
+            aliases=_sorted_aliases(row["alias_list"]), digest=row["digest"], size=row["size"],
+            file_count=row["file_count"], metadata=json.loads(row["metadata"]), description=row["description"],
+            created_at=utc(row["created_at"]), alg=row["alg"], id=row["id"], _store=self,
+        )
+
+    def _run(self, row) -> RunInfo:
+        state = row["state"]
+        if state == "running":
+            stale = time.time() - row["heartbeat_at"] > HEARTBEAT_STALE_S
+            gone = row["host"] == HOST and not _alive(row["pid"], row["pid_start"])
+            if stale or gone:
+                state = "crashed"
+        return RunInfo(
+            id=row["run_id"], name=row["name"], project=row["pname"], job_type=row["job_type"], state=state,
+            config=json.loads(row["config"]), summary=json.loads(row["summary"]),
+            created_at=utc(row["created_at"]), updated_at=utc(row["updated_at"]),
+            heartbeat_at=utc(row["heartbeat_at"]), host=row["host"], pid=row["pid"],
+            tags=json.loads(row["tags"]), notes=row["notes"], group=row["grp"], error=row["error"],
+            _pk=row["id"], _store=self,
+        )
+
+    # -- reading (API.md) -------------------------------------------------------------------------------------
+    def projects(self) -> list[str]:
+        return [r["name"] for r in self.db.read("SELECT name FROM projects ORDER BY name")]
+
+    def _project_id(self, project: str, *, required: bool) -> int | None:
+        names.check_project(project)
+        row = self.db.read_one("SELECT id FROM projects WHERE name = ?", (project,))
+        if row is None and required:
+            raise NotFoundError(f"no project {project!r} in the store {self.root}")
+        return None if row is None else row["id"]
+
+    def artifact_types(self, project: str) -> list[str]:
+        pid = self._project_id(project, required=False)
+        if pid is None:
+            return []
+        rows = self.db.read("SELECT DISTINCT type FROM collections WHERE project_id = ? ORDER BY type", (pid,))
+        return [r["type"] for r in rows]
+
+    def collections(self, project: str, type: str | None = None) -> list[Collection]:
+        pid = self._project_id(project, required=False)
+        if pid is None:
+            return []
+        sql = ("SELECT c.name, c.type, (SELECT count(*) FROM versions v WHERE v.collection_id = c.id) AS n "
+               "FROM collections c WHERE c.project_id = ?")
+        params: tuple = (pid,)
+        if type is not None:
+            sql += " AND c.type = ?"
+            params += (type,)
+        rows = self.db.read(sql + " ORDER BY c.type, c.name", params)
+        return [Collection(project, r["name"], r["type"], r["n"]) for r in rows]
+
+    def _collection_id(self, project: str, name: str) -> int:
+        pid = self._project_id(project, required=True)
+        names.check_artifact_name(name)
+        row = self.db.read_one("SELECT id FROM collections WHERE project_id = ? AND name = ?", (pid, name))
+        if row is None:
+            raise NotFoundError(f"no artifact {name!r} in project {project!r}")
+        return row["id"]
+
+    def versions(self, project: str, name: str, *, offset: int = 0, limit: int | None = None) -> list[ArtifactVersion]:
+        cid = self._collection_id(project, name)
+        rows = self.db.read(
+            _VERSION_SELECT + " WHERE v.collection_id = ? ORDER BY v.idx LIMIT ? OFFSET ?",
+            (cid, -1 if limit is None else int(limit), int(offset)),
+        )
+        return [self._version(r) for r in rows]
+
+    def version_count(self, project: str, name: str) -> int:
+        cid = self._collection_id(project, name)
+        return self.db.read_one("SELECT count(*) AS n FROM versions WHERE collection_id = ?", (cid,))["n"]
+
+    def artifact(self, ref: str, project: str | None = None) -> ArtifactVersion:
+        """'project/name:alias', 'project/name:vN', or 'name:alias' with `project=`; no alias means latest."""
+        project, name, alias = names.parse_ref(ref, project)
+        cid = self._collection_id(project, name)
+        if names.is_version_alias(alias):
+            row = self.db.read_one(_VERSION_SELECT + " WHERE v.collection_id = ? AND v.idx = ?", (cid, int(alias[1:])))
+        else:
+            row = self.db.read_one(
+                _VERSION_SELECT + " WHERE v.id = (SELECT version_id FROM aliases WHERE collection_id = ? AND alias = ?)",
+                (cid, alias),
+            )
+        if row is None:
+            raise NotFoundError(f"artifact {project}/{name} has no version {alias!r}")
+        return self._version(row)
+
+    def _version_by_id(self, vid: int) -> ArtifactVersion:
+        return self._version(self.db.read_one(_VERSION_SELECT + " WHERE v.id = ?", (vid,)))
+
+    def runs(self, project: str) -> list[RunInfo]:
+        pid = self._project_id(project, required=False)
+        if pid is None:
+            return []
+        rows = self.db.read(_RUN_SELECT + " WHERE r.project_id = ? ORDER BY r.created_at DESC, r.id DESC", (pid,))
+        return [self._run(r) for r in rows]
+
+    def run(self, project: str, run_id: str) -> RunInfo:
+        pid = self._project_id(project, required=True)
+        row = self.db.read_one(_RUN_SELECT + " WHERE r.project_id = ? AND r.run_id = ?", (pid, run_id))
+        if row is None:
+            raise NotFoundError(f"no run {run_id!r} in project {project!r}")
+        return self._run(row)
+
+    def _run_pk(self, run_id) -> int:
+        if isinstance(run_id, RunInfo):
+            return run_id._pk
+        row = self.db.read_one("SELECT id FROM runs WHERE run_id = ?", (str(run_id),))
+        if row is None:
+            raise NotFoundError(f"no run {run_id!r} in the store {self.root}")
+        return row["id"]
+
+    def history(self, run_id, after_step: int | None = None) -> list[dict]:
+        pk = self._run_pk(run_id)
+        rows = self.db.read(
+            "SELECT step, data FROM history WHERE run_pk = ? AND step > ? ORDER BY step",
+            (pk, -1 if after_step is None else int(after_step)),
+        )
+        return [{"_step": r["step"], **json.loads(r["data"])} for r in rows]
+
+    def change_token(self) -> int:
+        return self.db.read_one("SELECT value FROM meta WHERE key = 'changes'")["value"]
+
+    def lineage_edges(self, project: str) -> list[LineageEdge]:
+        pid = self._project_id(project, required=False)
+        if pid is None:
+            return []
+        rows = self.db.read(
+            "SELECT r.run_id, c.name, v.idx, c.type, e.direction FROM edges e "
+            "JOIN runs r ON r.id = e.run_pk JOIN versions v ON v.id = e.version_id "
+            "JOIN collections c ON c.id = v.collection_id "
+            "WHERE r.project_id = ? ORDER BY e.created_at, r.id, e.direction, c.name, v.idx",
+            (pid,),
+        )
+        return [LineageEdge(r["run_id"], project, r["name"], r["idx"], r["type"], r["direction"]) for r in rows]
+
+    def media_path(self, run_id: str, relpath: str) -> Path:
+        names.check_path(relpath)
+        if not isinstance(run_id, str) or not run_id.isalnum():
+            raise ValidationError(f"run id {run_id!r} is not valid")
+        return self.root / "media" / run_id / relpath
+
+    # -- version details ----------------------------------------------------------------------------------------
+    def _files(self, vid: int) -> list[FileEntry]:
+        rows = self.db.read("SELECT path, digest, size FROM files WHERE version_id = ? ORDER BY path", (vid,))
+        return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
+
+    def _file_states(self, version: ArtifactVersion, root) -> list[FileState]:
+        base = Path(root) if root is not None else version.default_root()
+        states = []
+        for entry in version.files():
+            try:
+                size = os.stat(self.blobs.path(version.alg, entry.digest)).st_size
+                blob = "ok" if size == entry.size else "corrupt"
+            except FileNotFoundError:
+                blob = "missing"
+            try:
+                downloaded = os.stat(base / entry.path).st_size == entry.size
+            except OSError:
+                downloaded = False
+            states.append(FileState(entry.path, entry.digest, entry.size, blob, downloaded))
+        return states
+
+    def _logged_by(self, vid: int) -> RunInfo | None:
+        row = self.db.read_one(
+            _RUN_SELECT + " JOIN edges e ON e.run_pk = r.id WHERE e.version_id = ? AND e.direction = 'output' "
+            "ORDER BY e.created_at, r.id LIMIT 1", (vid,))
+        return None if row is None else self._run(row)
+
+    def _used_by(self, vid: int) -> list[RunInfo]:
+        rows = self.db.read(
+            _RUN_SELECT + " JOIN edges e ON e.run_pk = r.id WHERE e.version_id = ? AND e.direction = 'input' "
+            "ORDER BY e.created_at, r.id", (vid,))
+        return [self._run(r) for r in rows]
+
+    def _run_versions(self, run_pk: int, direction: str) -> list[ArtifactVersion]:
+        rows = self.db.read(
+            _VERSION_SELECT + " JOIN edges e ON e.version_id = v.id WHERE e.run_pk = ? AND e.direction = ? "
+            "ORDER BY e.created_at, c.name, v.idx", (run_pk, direction))
+        return [self._version(r) for r in rows]
+
+    def _run_files(self, run_pk: int) -> list[FileEntry]:
+        rows = self.db.read("SELECT path, digest, size FROM run_files WHERE run_pk = ? ORDER BY path", (run_pk,))
+        return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
+
+    # -- aliases ----------------------------------------------------------------------------------------------
+    def add_alias(self, version: ArtifactVersion, alias: str) -> None:
+        """Point `alias` at `version`, moving it off whichever version of the collection held it."""
+        names.check_alias(alias)
+        with self.db.write() as conn:
+            row = conn.execute("SELECT collection_id FROM versions WHERE id = ?", (version.id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"version {version.full_name} no longer exists")
+            conn.execute(
+                "INSERT INTO aliases (collection_id, alias, version_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (collection_id, alias) DO UPDATE SET version_id = excluded.version_id",
+                (row["collection_id"], alias, version.id),
+            )
+
+    def remove_alias(self, version: ArtifactVersion, alias: str) -> None:
+        if alias == "latest":
+            raise ValidationError("alias 'latest' is managed by the store and cannot be removed")
+        names.check_alias(alias)
+        with self.db.write() as conn:
+            cur = conn.execute("DELETE FROM aliases WHERE version_id = ? AND alias = ?", (version.id, alias))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"{version.full_name} has no alias {alias!r}")
+
+    def alias_holder(self, project: str, name: str, alias: str) -> ArtifactVersion | None:
+        """The version of project/name holding `alias`, or None (for "best: v1 -> v3" previews)."""
+        try:
+            return self.artifact(f"{project}/{name}:{alias}")
+        except NotFoundError:
+            return None
+
+    # -- integrity and space ----------------------------------------------------------------------------------
+    def _problems(self, rows) -> list[Problem]:
+        seen: dict[tuple[str, str], str | None] = {}
+        problems = []
+        for r in rows:
+            key = (r["alg"], r["digest"])
+            if key not in seen:
+                seen[key] = self.blobs.rehash(*key)
+            actual = seen[key]
+            if actual != r["digest"]:
+                version = f"{r['pname']}/{r['cname']}:v{r['idx']}"
+                kind = "missing" if actual is None else "corrupt"
+                problems.append(Problem(version, r["path"], kind, r["digest"], actual))
+        return problems
+
+    _FILE_ROWS = (
+        "SELECT f.path, f.digest, v.alg, v.idx, c.name AS cname, p.name AS pname FROM files f "
+        "JOIN versions v ON v.id = f.version_id JOIN collections c ON c.id = v.collection_id "
+        "JOIN projects p ON p.id = c.project_id"
+    )
+
+    def verify(self, project: str | None = None) -> list[Problem]:
+        """Re-read every blob (never trusting the checksum cache); one Problem per (version, path) that is bad."""
+        if project is None:
+            rows = self.db.read(self._FILE_ROWS + " ORDER BY p.name, c.name, v.idx, f.path")
+        else:
+            pid = self._project_id(project, required=True)
+            rows = self.db.read(self._FILE_ROWS + " WHERE p.id = ? ORDER BY c.name, v.idx, f.path", (pid,))
+        return self._problems(rows)
+
+    def _verify_version(self, version: ArtifactVersion) -> None:
+        rows = self.db.read(self._FILE_ROWS + " WHERE v.id = ? ORDER BY f.path", (version.id,))
+        problems = self._problems(rows)
+        if problems:
+            raise IntegrityError("; ".join(str(p) for p in problems) + " (run `artifacts-tui verify` for the store)")
+
+    def gc(self) -> int:
+        """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed."""
+        freed = 0
+        with self.blobs.lock_exclusive(self.timeout):
+            referenced = {
+                (r["alg"], r["digest"])
+                for r in self.db.read(
+                    "SELECT DISTINCT v.alg, f.digest FROM files f JOIN versions v ON v.id = f.version_id "
+                    "UNION SELECT DISTINCT alg, digest FROM run_files")
+            }
+            for alg, digest, path in list(self.blobs.iter_blobs()):
+                if (alg, digest) not in referenced:
+                    freed += path.stat().st_size
+                    path.unlink()
+            for tmp in list(self.blobs.tmp.iterdir()):  # no writer holds the lock: every temp file is a leftover
+                try:
+                    freed += tmp.stat().st_size
+                    tmp.unlink()
+                except FileNotFoundError:
+                    pass
+        return freed

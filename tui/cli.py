@@ -1,0 +1,85 @@
+"""The `artifacts-tui` command: no subcommand opens the app; subcommands call `core` and print.
+
+It lives in `tui` (not `core`) because it opens the app, and `core` never imports `tui`. Each group of subcommands
+lives in its own module under `tui/commands/` with a `register(subparsers)` function; this module only builds the
+parser, turns user errors into one line on stderr with exit status 1, and opens the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from tui.commands import COMMAND_MODULES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artifacts-tui",
+        description="Explore, tag and run W&B-style ML artifacts from the terminal (embedded store, works offline).",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        default=None,
+        help="store directory (default: $ARTIFACTS_TUI_HOME, else $XDG_DATA_HOME/artifacts-tui, "
+        "else ~/.local/share/artifacts-tui)",
+    )
+    parser.add_argument(
+        "--wandb",
+        metavar="ENTITY[/PROJECT]",
+        default=None,
+        help="open a W&B server's artifacts instead of the embedded store",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def open_cli_store(args: argparse.Namespace):
+    """The store the command works on: `--store`, else the default home of `core.open_store`."""
+    import core
+
+    return core.open_store(args.store)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from core.errors import ArtifactsError
+
+    try:
+        if args.command is None:
+            return _open_app(args)
+        return int(args.handler(args) or 0)
+    except ArtifactsError as exc:
+        print(f"artifacts-tui: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("artifacts-tui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `artifacts-tui ls | head`: the reader went away; that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    if args.wandb:
+        from tui.commands.wandb_open import open_wandb_store
+
+        store = open_wandb_store(args.wandb)
+    else:
+        store = open_cli_store(args)
+    from tui.app import ArtifactsApp
+
+    ArtifactsApp(store=store).run()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
