@@ -44,8 +44,17 @@ def _copy_verified(src: Path, dst_fd: int, alg: str) -> str:
     return b64(hasher.digest())
 
 
-def _inside(root: Path, path: Path) -> bool:
-    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+def _check_inside(root: Path, directory: Path) -> None:
+    """Refuse when the deepest existing ancestor of `directory` resolves outside `root` (a symlinked directory
+    inside the root leading elsewhere); checked before any directory is created."""
+    real_root = os.path.realpath(root)
+    probe = directory
+    while not probe.exists() and probe != root:
+        probe = probe.parent
+    real = os.path.realpath(probe)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise ValidationError(f"{directory} leads outside the download root {root} (through a symlink); "
+                              "refusing to write there")
 
 
 def download(store, version, root: str | os.PathLike | None = None) -> Path:
@@ -53,9 +62,8 @@ def download(store, version, root: str | os.PathLike | None = None) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     for entry in version.files():
         dest = base / entry.path
+        _check_inside(base, dest.parent)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if not _inside(base, dest.parent / "x"):
-            raise ValidationError(f"{dest.parent} leads outside the download root {base}; refusing to write there")
         if dest.is_symlink():
             dest.unlink()
         elif dest.is_file() and dest.stat().st_size == entry.size:
