@@ -49,6 +49,8 @@ def _to_pil(data: Any, mode: str | None):
         arr = np.asarray(data)
     except Exception as exc:
         raise ValidationError(f"cannot make an image of {type(data).__name__}") from exc
+    while arr.ndim > 3 and arr.shape[0] == 1:  # a batch of one (1x1xHxW), as the tutorial logs
+        arr = arr[0]
     if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
         arr = np.transpose(arr, (1, 2, 0))  # CxHxW -> HxWxC
     if arr.ndim == 3 and arr.shape[-1] == 1:

@@ -165,10 +165,11 @@ class Run:
                     dict.__setitem__(self.summary, key, value)
             self._summary_dirty = True
             pending = len(self._rows)
-        if step is None or commit:
-            self._open_step, self._step = None, at + 1
-        else:  # an explicit step stays open: later rows at it (or without a step) merge into it
+        if commit is False or (step is not None and commit is None):
+            # the row stays open (as in wandb): later rows at its step, or without a step, merge into it
             self._open_step, self._step = at, at
+        else:
+            self._open_step, self._step = None, at + 1
         if pending >= MAX_BUFFERED_ROWS:
             self.flush()
 
