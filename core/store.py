@@ -340,6 +340,17 @@ class Store:
         if problems:
             raise IntegrityError("; ".join(str(p) for p in problems) + " (run `artifacts-tui verify` for the store)")
 
+    def _remote_manifest_digests(self) -> set[tuple[str, str]]:
+        """Blobs fetched from a W&B server (core.wandb_store_cache) are referenced by their cached manifests."""
+        found: set[tuple[str, str]] = set()
+        for manifest in (self.root / "remote" / "manifests").glob("*/*.json"):
+            try:
+                rows = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+                found.update((manifest.parent.name, str(digest)) for _path, digest, _size in rows)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return found
+
     def gc(self) -> int:
         """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed."""
         freed = 0
@@ -350,6 +361,7 @@ class Store:
                     "SELECT DISTINCT v.alg, f.digest FROM files f JOIN versions v ON v.id = f.version_id "
                     "UNION SELECT DISTINCT alg, digest FROM run_files")
             }
+            referenced |= self._remote_manifest_digests()
             for alg, digest, path in list(self.blobs.iter_blobs()):
                 if (alg, digest) not in referenced:
                     freed += path.stat().st_size

@@ -40,10 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_cli_store(args: argparse.Namespace):
-    """The store the command works on: `--store`, else the default home of `core.open_store`."""
+    """The store the command works on: a W&B server's with `--wandb` (files cached in the local store), else the
+    embedded store at `--store`, else at the default home of `core.open_store`."""
     import core
 
-    return core.open_store(args.store)
+    local = core.open_store(args.store)
+    if getattr(args, "wandb", None) is not None:
+        from tui.commands.wandb_open import open_wandb_store
+
+        return open_wandb_store(args.wandb, local=local)
+    return local
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,12 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_app(args: argparse.Namespace) -> int:
-    if args.wandb:
-        from tui.commands.wandb_open import open_wandb_store
-
-        store = open_wandb_store(args.wandb)
-    else:
-        store = open_cli_store(args)
+    store = open_cli_store(args)
     from tui.app import ArtifactsApp
 
     ArtifactsApp(store=store).run()

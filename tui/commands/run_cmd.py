@@ -29,6 +29,8 @@ def register(subparsers) -> None:
     parser.add_argument("stage", choices=STAGE_CHOICES, metavar="STAGE|pipeline",
                         help="one of: " + ", ".join(STAGE_CHOICES))
     parser.add_argument("--project", default="artifacts-example", help="project (default: artifacts-example)")
+    parser.add_argument("--wandb", metavar="ENTITY[/PROJECT]", default=argparse.SUPPRESS,
+                        help="log the runs to a W&B server through wandb.init (same job types, names, aliases)")
     parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
                         help="mnist (torchvision; downloads when it can) or digits (bundled, offline); default mnist")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
@@ -63,9 +65,10 @@ def run_command(args: argparse.Namespace) -> int:
     stages = pipeline.STAGES if args.stage == "pipeline" else (args.stage,)
     check_inputs(stages, args.inputs)
     store = open_cli_store(args)
+    project = getattr(store, "default_project", None) or args.project  # --wandb ENTITY/PROJECT names the project
     display = ProgressDisplay(sys.stdout, sys.stderr)
     train_config = _train_config(args)
-    common = {"project": args.project, "store": store, "on_event": display.handle}
+    common = {"project": project, "store": store, "on_event": display.handle}
     downstream = {"dataset": args.dataset, "inputs": args.inputs, "download_root": args.download_root}
     try:
         if args.stage == "pipeline":
