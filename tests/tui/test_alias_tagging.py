@@ -1,0 +1,145 @@
+"""Alias tagging from the keyboard: add, move, remove and undo; the store reflects each step at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from textual.widgets import Button, Input
+
+from tests.tui.conftest import open_version, screen_text, settle, tree_labels
+
+
+def holders(store, alias: str, name: str = "mnist-raw") -> list[str]:
+    return [v.version for v in store.versions("demo", name) if alias in v.aliases]
+
+
+def holders_from_another_process(store, alias: str) -> list[str]:
+    """Ask a fresh process: the change must be in the store's files, not only in this process's memory."""
+    code = (
+        "import core, json, sys; s = core.open_store(sys.argv[1]); "
+        "print(json.dumps([v.version for v in s.versions('demo', 'mnist-raw') if sys.argv[2] in v.aliases]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(store.root), alias], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+async def add_alias(pilot, alias: str) -> str:
+    """Press a, type the alias, return the dialog's preview line, confirm with enter."""
+    await pilot.press("a")
+    await settle(pilot)
+    for char in alias:
+        await pilot.press(char)
+    await settle(pilot)
+    preview = str(pilot.app.screen.query_one("#alias-feedback").render())
+    await pilot.press("enter")
+    await settle(pilot)
+    return preview
+
+
+async def test_add_move_remove_and_undo(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+
+        # add a new alias
+        preview = await add_alias(pilot, "candidate")
+        assert "candidate: new on v2" in preview
+        assert holders(demo_store, "candidate") == ["v2"]
+        assert any("candidate" in row and row.startswith("v2") for row in tree_labels(app))
+
+        # move an existing one: the dialog says what the move does before it is confirmed
+        preview = await add_alias(pilot, "best")
+        assert "best: v1 -> v2" in preview
+        assert holders(demo_store, "best") == ["v2"]
+        assert holders_from_another_process(demo_store, "best") == ["v2"]
+        rows = tree_labels(app)
+        assert "best" in next(r for r in rows if r.startswith("v2")) and "best" not in next(
+            r for r in rows if r.startswith("v1"))
+
+        # remove one, picking which
+        await pilot.press("d")
+        await settle(pilot)
+        text = screen_text(app)
+        dialog = app.screen
+        assert "Remove an alias from demo/mnist-raw:v2" in text
+        assert sorted(dialog.aliases) == ["best", "candidate"]  # latest is not offered
+        await pilot.press(*["down"] * dialog.aliases.index("best"), "enter")
+        await settle(pilot)
+        assert holders(demo_store, "best") == [] and holders(demo_store, "candidate") == ["v2"]
+
+        # undo, last change first: the removal, then the move (back to v1), then the addition
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v2"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v1"]
+        assert holders_from_another_process(demo_store, "best") == ["v1"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders(demo_store, "candidate") == []
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v1"]  # nothing left to undo: nothing changes
+        rows = tree_labels(app)
+        assert "best" in next(r for r in rows if r.startswith("v1"))
+
+
+async def test_reserved_and_invalid_aliases_are_refused_with_the_reason(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v0")
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        cases = {
+            "latest": "managed by the store",
+            "v7": "reserved",
+            "has space": "whitespace",
+            "a:b": "may not contain",
+        }
+        for alias, reason in cases.items():
+            dialog.query_one(Input).value = alias
+            await settle(pilot)
+            assert reason in str(dialog.query_one("#alias-feedback").render()), alias
+            assert dialog.query_one("#confirm", Button).disabled
+            await pilot.press("enter")  # refused: the dialog stays open
+            await settle(pilot)
+            assert app.screen is dialog
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [v.aliases for v in demo_store.versions("demo", "mnist-raw")] == [[], ["best"], ["latest"]]
+
+
+async def test_latest_cannot_be_removed_and_alias_keys_need_a_version(demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        explorer = app.screen
+        await pilot.press("a")  # the cursor is on the project row: the key is disabled, no dialog opens
+        await settle(pilot)
+        assert app.screen is explorer
+        await open_version(pilot, "demo/mnist-raw:v2")
+        await pilot.press("d")
+        await settle(pilot)
+        assert any("no alias to remove" in n and "latest" in n for n in notices)
+        assert demo_store.artifact("demo/mnist-raw:latest").version == "v2"
+
+
+async def test_add_alias_by_mouse(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v0")
+        await pilot.press("a")
+        await settle(pilot)
+        for char in "golden":
+            await pilot.press(char)
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert holders(demo_store, "golden") == ["v0"]

@@ -1,0 +1,232 @@
+"""The explorer: tree, version tabs, paging, filter, help, palette, empty and error states."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, TabbedContent
+
+import core
+from tests.tui.conftest import PROJECT, log_version, open_version, screen_text, settle, tree_labels
+from tui.widgets.artifact_tree import ArtifactTree, MoreItem, VersionItem
+from tui.widgets.metadata_tree import MetadataTree
+
+
+async def test_tree_shows_projects_types_collections_and_version_rows(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        labels = tree_labels(app)
+        assert labels[:3] == ["demo", "dataset 1", "mnist-raw 3"]
+        # newest first; aliases as badges; size and age
+        assert labels[3].startswith("v2 ") and "latest" in labels[3]
+        assert labels[4] == "v1  best  211 B · 3m"
+        assert labels[5] == "v0 110 B · 3m"
+        assert "model 1" in labels and "convnet 1" in labels
+
+
+async def test_overview_tab_shows_the_version(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        text = screen_text(app)
+        v1 = demo_store.artifact("demo/mnist-raw:v1")
+        for expected in ("demo/mnist-raw", "dataset", "v1 of 3", "best", v1.digest[:20], "211 B in 3 files",
+                         "Raw digits, split", "load-digits"):
+            assert expected in text, expected
+        # the runs that used it: nobody used v1; v2 (latest) was used by train-convnet
+        await pilot.press("up")
+        await settle(pilot)
+        assert "train-convnet" in screen_text(app)
+
+
+async def test_metadata_files_and_diff_tabs(demo_store, make_app, tmp_path):
+    # a downloaded copy of v2 makes the Files tab say so
+    demo_store.artifact("demo/mnist-raw:v2").download()
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "metadata"
+        tree = app.screen.query_one(MetadataTree)
+        keys = [tree.get_node_at_line(i).label.plain for i in range(tree.last_line + 1)]
+        assert "take: 2" in keys and "sizes [3]" in keys and "source {2}" in keys
+        assert any(k == "name: \"digits\"" for k in keys)  # objects open one level on the first view
+
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "3 files, 3 downloaded" in text
+        table = app.screen.query_one("#file-table", DataTable)
+        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i) for i in range(table.row_count)}
+        assert set(rows) == {"extra-2.txt", "labels.txt", "train.pt"}
+        assert rows["train.pt"][2].plain == "ok" and rows["train.pt"][3].plain == "yes"
+
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "v1 → v2: 1 added, 1 removed, 1 changed" in text
+        # choose another version from the keyboard: "[" steps to an older one
+        app.screen.query_one("#diff-table").focus()
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert "v0 → v2: 1 added, 0 removed, 1 changed" in screen_text(app)
+        # or type it
+        app.screen.query_one("#diff-other").focus()
+        await pilot.press("ctrl+u", "v", "1", "enter")
+        await settle(pilot)
+        assert "v1 → v2: 1 added, 1 removed, 1 changed" in screen_text(app)
+
+
+async def test_missing_and_corrupt_blobs_show_in_files_without_crashing(demo_store, make_app):
+    version = demo_store.artifact("demo/mnist-raw:v0")
+    states = {s.path: s for s in version.file_states()}
+    # Damage the blobs behind the store's back (what a disk error or a careless rm would do).
+    blobs = sorted(p for p in (demo_store.root / "objects").rglob("*") if p.is_file())
+    by_size = {p.stat().st_size: p for p in blobs}
+    train_blob = by_size[states["train.pt"].size]
+    labels_blob = by_size[states["labels.txt"].size]
+    train_blob.chmod(0o644)
+    train_blob.write_bytes(b"short")
+    labels_blob.chmod(0o644)
+    labels_blob.unlink()
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v0")
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "MISSING" in text and "CORRUPT" in text
+        assert "2 missing or corrupt" in text
+        assert app.is_running
+
+
+async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
+    monkeypatch.setattr("tui.screens.explorer.PAGE", 20)  # pages of 20 rows: 45 versions make three pages
+    with core.init(project="big", job_type="log", store=store) as run:
+        for i in range(45):
+            log_version(run, "many", "dataset", {"f.txt": str(i).encode()})
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "big/many:v44")
+        tree = app.screen.query_one(ArtifactTree)
+
+        def loaded() -> list[int]:
+            rows = [tree.get_node_at_line(i).data for i in range(tree.last_line + 1)]
+            return [r.index for r in rows if isinstance(r, VersionItem)]
+
+        assert loaded() == list(range(44, 24, -1))  # the newest page only
+        assert tree.get_node_at_line(tree.last_line).label.plain.startswith("… 25 older versions")
+        # reaching the "older" row loads the next page, and the cursor lands on its first row
+        await pilot.press("end")
+        await settle(pilot)
+        assert loaded() == list(range(44, 4, -1))
+        assert tree.cursor_node.data.index == 24
+        await pilot.press("end")
+        await settle(pilot)
+        assert loaded() == list(range(44, -1, -1))
+        assert not isinstance(tree.get_node_at_line(tree.last_line).data, MoreItem)
+
+
+async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monkeypatch):
+    monkeypatch.setattr("tui.screens.explorer.PAGE", 20)
+    with core.init(project="big", job_type="log", store=store) as run:
+        for i in range(45):
+            log_version(run, "many", "dataset", {"f.txt": str(i).encode()})
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        from tui.messages import JumpToVersion
+
+        app.screen.post_message(JumpToVersion("big/many:v3"))
+        await settle(pilot)
+        tree = app.screen.query_one(ArtifactTree)
+        assert tree.cursor_node.data.ref == "big/many:v3"
+        assert "v3 of 45" in screen_text(app)
+
+
+async def test_filter_narrows_the_tree_and_escape_clears_it(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "c", "o", "n", "v")
+        await settle(pilot)
+        assert tree_labels(app) == ["demo", "model 1", "convnet 1"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "mnist-raw 3" in tree_labels(app)
+
+
+async def test_help_lists_the_keys_and_palette_runs_actions(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("a Alias+", "d Alias-", "u Undo", "/ Filter", "l Lineage", "R Runs", "q Quit", "? Keys"):
+            assert key in footer, key
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        for line in ("Alias+", "Undo", "Filter", "Quit", "Keys", "Overview tab", "command palette"):
+            assert line in text, line
+        await pilot.press("escape")
+        # the command palette finds the same actions by name and runs them
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        for char in "Runs":
+            await pilot.press(char)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RunsScreen"
+
+
+async def test_mouse_opens_a_version(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(ArtifactTree)
+        # click the mnist-raw row (line 2 of the tree, below the header) to expand it, then click v0
+        await pilot.click(ArtifactTree, offset=(6, 2))
+        await settle(pilot)
+        line = next(i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).label.plain.startswith("v0"))
+        await pilot.click(ArtifactTree, offset=(8, line))
+        await settle(pilot)
+        assert "v0 of 3" in screen_text(app)
+
+
+async def test_empty_store_says_how_to_start(store, make_app):
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "No artifacts in this store yet." in text
+        assert "artifacts-tui run pipeline --dataset digits" in text
+        # and it fills in by itself when something is logged
+        with core.init(project=PROJECT, job_type="t", store=store) as run:
+            log_version(run, "first", "dataset", {"a.txt": b"a"})
+        from tests.tui.conftest import wait_until
+
+        assert await wait_until(pilot, lambda: "first 1" in screen_text(app))
+
+
+async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monkeypatch):
+    calls = {"n": 0}
+    real = demo_store.projects
+
+    def flaky():
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise core.StoreBusyError("the store is locked by another writer")
+        return real()
+
+    app = make_app(demo_store)
+    monkeypatch.setattr(demo_store, "projects", flaky)
+    monkeypatch.setattr("tui.screens.base.BUSY_RETRY_S", 0.05)
+    notices = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        from tests.tui.conftest import wait_until
+
+        assert await wait_until(pilot, lambda: "mnist-raw 3" in tree_labels(app))
+        assert any("locked by another process" in n for n in notices)
+        assert calls["n"] >= 3

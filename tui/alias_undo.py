@@ -1,0 +1,107 @@
+"""Alias changes made from the TUI, with an undo stack.
+
+Each change records the version, the alias, and the version that held the alias before (adding an alias moves
+it within its collection), so `undo()` can put things back through `store.add_alias` / `store.remove_alias`.
+The methods call the store and so run in worker threads; a lock keeps two quick key presses from interleaving.
+No Textual here: the explorer screen drives it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class AliasChange:
+    action: Literal["add", "remove"]
+    ref: str                     # "project/name:vN" that gained or lost the alias
+    alias: str
+    previous: str | None = None  # for "add": the version that held the alias before (it moved from there)
+
+    @property
+    def index(self) -> int:
+        return int(self.ref.rsplit(":v", 1)[1])
+
+    def describe(self) -> str:
+        """What the change did, for the preview and notifications: "best: v1 -> v3", "best: + v3", "best: - v3"."""
+        here = f"v{self.index}"
+        if self.action == "remove":
+            return f"{self.alias}: removed from {here}"
+        if self.previous is None:
+            return f"{self.alias}: new on {here}"
+        if self.previous == self.ref:
+            return f"{self.alias}: already on {here}"
+        return f"{self.alias}: {self.previous.rsplit(':', 1)[1]} -> {here}"
+
+
+def alias_holder(store: Any, project: str, name: str, alias: str) -> str | None:
+    """The "project/name:vN" that holds `alias` in the collection, or None."""
+    from core.errors import NotFoundError
+
+    try:
+        version = store.artifact(f"{project}/{name}:{alias}")
+    except NotFoundError:
+        return None
+    return f"{version.project}/{version.name}:v{version.index}"
+
+
+def preview(store: Any, version: Any, alias: str) -> AliasChange:
+    """The change adding `alias` to `version` would make (reads the store; writes nothing)."""
+    ref = f"{version.project}/{version.name}:v{version.index}"
+    return AliasChange("add", ref, alias, alias_holder(store, version.project, version.name, alias))
+
+
+class AliasEditor:
+    """Adds and removes aliases on a store, remembering each change so it can be undone (last first)."""
+
+    def __init__(self, store: Any, limit: int = 100) -> None:
+        self.store = store
+        self._undo: list[AliasChange] = []
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def add(self, version: Any, alias: str) -> AliasChange:
+        with self._lock:
+            change = preview(self.store, version, alias)
+            self.store.add_alias(version, alias)
+            self._push(change)
+            return change
+
+    def remove(self, version: Any, alias: str) -> AliasChange:
+        with self._lock:
+            ref = f"{version.project}/{version.name}:v{version.index}"
+            self.store.remove_alias(version, alias)
+            change = AliasChange("remove", ref, alias)
+            self._push(change)
+            return change
+
+    def undo(self) -> AliasChange | None:
+        """Revert the last change; returns it, or None when there is nothing to undo."""
+        with self._lock:
+            if not self._undo:
+                return None
+            change = self._undo[-1]
+            version = self.store.artifact(change.ref)
+            if change.action == "remove":
+                self.store.add_alias(version, change.alias)
+            elif change.previous is None:
+                from core.errors import NotFoundError
+
+                try:
+                    self.store.remove_alias(version, change.alias)
+                except NotFoundError:
+                    pass  # someone else removed it already: the state undo wants
+            elif change.previous != change.ref:
+                self.store.add_alias(self.store.artifact(change.previous), change.alias)
+            self._undo.pop()
+            return change
+
+    def _push(self, change: AliasChange) -> None:
+        self._undo.append(change)
+        del self._undo[: -self._limit]

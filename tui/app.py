@@ -1,0 +1,90 @@
+"""`ArtifactsApp`: the Textual app on a store, what `artifacts-tui` opens.
+
+Small on purpose: styling lives in `styles/`, each screen in `screens/`. To add a feature, add a screen and a
+binding here or on a screen; the command palette lists every binding of the current screen by itself
+(`BindingCommands`), so nothing else needs registering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.safe import safe_str
+from tui.widgets.formatting import utc_now
+
+
+class BindingCommands(Provider):
+    """Every binding of the screen the palette was opened on, by its description (and key)."""
+
+    def _commands(self):
+        seen = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.description in seen or not active.enabled:
+                continue
+            seen.add(binding.description)
+            key = self.app.get_key_display(binding)
+            yield binding.description, binding.tooltip or f"key: {key}", partial(
+                self.app.run_action, binding.action, active.node
+            )
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
+
+
+class ArtifactsApp(App[None]):
+    """Explore a store's projects, artifacts, versions, aliases and runs from the keyboard."""
+
+    TITLE = "artifacts-tui"
+    CSS_PATH = ["styles/app.tcss", "styles/explorer.tcss", "styles/runs.tcss", "styles/dialogs.tcss"]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+    ]
+    COMMANDS = App.COMMANDS | {BindingCommands}
+
+    def __init__(
+        self,
+        store: Any = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        """`store`: a `core.Store` (or anything with the same interface); None opens the default one.
+        `clock`: what "now" is when ages are shown (tests freeze it). `poll_interval`: seconds between checks
+        for changes made by other processes."""
+        super().__init__()
+        if store is None:
+            import core
+
+            store = core.open_store()
+        self.store = store
+        self.clock = clock or utc_now
+        self.poll_interval = poll_interval
+        self.sub_title = safe_str(getattr(store, "root", ""))
+
+    def on_mount(self) -> None:
+        from tui.screens.explorer import ExplorerScreen
+
+        self.push_screen(ExplorerScreen(self.store))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

@@ -1,0 +1,158 @@
+"""The alias dialogs: add (validated as you type, with a preview of what the move does) and remove (pick which).
+
+Both are `ModalScreen`s that return the chosen alias through `dismiss` (None when cancelled); the explorer makes
+the change. Reserved aliases (`latest`, `vN`) are refused with the store's own reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from tui.alias_undo import preview
+from tui.safe import safe_str, safe_text
+from tui.widgets.alias_badges import alias_badges, badge
+
+
+def version_ref(version: Any) -> str:
+    return f"{version.project}/{version.name}:v{version.index}"
+
+
+class AliasValidator(Validator):
+    """The store's alias rules (`core.names.check_alias`), so the dialog refuses what the store would."""
+
+    def validate(self, value: str) -> ValidationResult:
+        from core.errors import ValidationError
+        from core.names import check_alias
+
+        if not value:
+            return self.failure("type an alias, e.g. best or production")
+        try:
+            check_alias(value)
+        except ValidationError as error:
+            return self.failure(str(error))
+        return self.success()
+
+
+class AddAliasDialog(ModalScreen[str | None]):
+    """Ask for an alias to add to `version`; shows where the alias is now and where it would move."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, store: Any, version: Any) -> None:
+        super().__init__(classes="dialog")
+        self.store = store
+        self.version = version
+        self._preview_for: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            title = Text("Add an alias to ", style="bold")
+            title.append_text(safe_text(version_ref(self.version), "bold"))
+            yield Static(title, id="dialog-title")
+            current = Text("aliases now: ", style="dim")
+            current.append_text(alias_badges(self.version.aliases) if self.version.aliases else Text("none", "dim"))
+            yield Static(current, id="dialog-current")
+            yield Input(placeholder="alias, e.g. best", id="alias-input", validators=[AliasValidator()],
+                        validate_on=["changed", "submitted"], max_length=128)
+            yield Static(Text(""), id="alias-feedback")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Add", variant="primary", id="confirm", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed, "#alias-input")
+    def _changed(self, event: Input.Changed) -> None:
+        valid = event.validation_result is not None and event.validation_result.is_valid
+        self.query_one("#confirm", Button).disabled = True
+        feedback = self.query_one("#alias-feedback", Static)
+        if not valid:
+            reasons = event.validation_result.failure_descriptions if event.validation_result else []
+            feedback.update(Text(safe_str(reasons[0] if reasons else "not a valid alias"), style="red"))
+            self._preview_for = None
+            return
+        feedback.update(Text("checking…", style="dim"))
+        self._load_preview(event.value)
+
+    @work(thread=True, exclusive=True, group="alias-preview", exit_on_error=False)
+    def _load_preview(self, alias: str) -> None:
+        change = preview(self.store, self.version, alias)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_preview, alias, change)
+
+    def _show_preview(self, alias: str, change) -> None:
+        if self.query_one(Input).value != alias:
+            return
+        self._preview_for = alias
+        text = safe_text(change.describe(), "bold")
+        text.append("  (enter to confirm)", style="dim")
+        self.query_one("#alias-feedback", Static).update(text)
+        self.query_one("#confirm", Button).disabled = False
+
+    @on(Input.Submitted, "#alias-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.validation_result is not None and event.validation_result.is_valid:
+            self.dismiss(event.value)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        value = self.query_one(Input).value
+        if AliasValidator().validate(value).is_valid:
+            self.dismiss(value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RemoveAliasDialog(ModalScreen[str | None]):
+    """Pick which alias to remove from `version` (`latest` is not offered: the store manages it)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, version: Any) -> None:
+        super().__init__(classes="dialog")
+        self.version = version
+        self.aliases = [a for a in version.aliases if a != "latest"]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            title = Text("Remove an alias from ", style="bold")
+            title.append_text(safe_text(version_ref(self.version), "bold"))
+            yield Static(title, id="dialog-title")
+            yield OptionList(*[Option(badge(a)) for a in self.aliases], id="alias-choices")
+            yield Static(Text("enter removes the highlighted alias; escape cancels", style="dim"), id="alias-feedback")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Remove", variant="error", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        choices = self.query_one(OptionList)
+        choices.highlighted = 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.aliases[event.option_index])
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is not None:
+            self.dismiss(self.aliases[highlighted])
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,361 @@
+"""The explorer: the tree of projects, types, collections and versions beside the selected version's details.
+
+This screen mediates: it reads the store in workers (through `StoreScreen.fetch`), hands the results down to
+the tree and the details, makes alias changes (with undo), and opens the runs and lineage views. It refreshes
+live when the store changes, keeping the cursor where it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Static
+
+from tui.alias_undo import AliasChange, AliasEditor
+from tui.messages import JumpToRun, JumpToVersion
+from tui.safe import join_text, safe_text
+from tui.screens.base import StoreScreen
+from tui.widgets.artifact_tree import (
+    ArtifactTree,
+    CollectionItem,
+    ProjectItem,
+    TypeItem,
+    VersionItem,
+    split_ref,
+)
+from tui.widgets.version_details import VersionDetails, VersionOverview
+
+PAGE = 200  # versions per page of a collection
+START_COMMAND = "artifacts-tui run pipeline --dataset digits"
+
+
+def load_catalog(store: Any) -> dict[str, list[Any]]:
+    return {project: store.collections(project) for project in store.projects()}
+
+
+def load_page(store: Any, project: str, name: str, below: int | None, down_to: int | None = None):
+    """(versions, total): the page of versions just below index `below` (None: the newest), or every version
+    from `down_to` up to `below` when a jump needs an older one."""
+    total = store.version_count(project, name)
+    top = total if below is None else min(below, total)
+    low = max(0, top - PAGE)
+    if down_to is not None:
+        low = max(0, min(low, down_to - PAGE // 2))
+    return store.versions(project, name, offset=low, limit=top - low), total
+
+
+class ExplorerScreen(StoreScreen):
+    """Projects -> types -> collections -> versions, and the selected version in tabs."""
+
+    TITLE = "Artifacts"
+    AUTO_FOCUS = "#artifact-tree"
+    BINDINGS = [
+        Binding("a", "add_alias", "Alias+", tooltip="Add an alias to the selected version (moves it if held)"),
+        Binding("d", "remove_alias", "Alias-", tooltip="Remove an alias from the selected version"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last alias change"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the tree by project, type or name"),
+        Binding("l", "lineage", "Lineage", tooltip="The lineage graph of the selected project or version"),
+        Binding("R", "runs", "Runs", key_display="R", tooltip="The runs of the selected project"),
+        Binding("1", "tab('overview')", "Overview tab", show=False),
+        Binding("2", "tab('metadata')", "Metadata tab", show=False),
+        Binding("3", "tab('files')", "Files tab", show=False),
+        Binding("4", "tab('diff')", "Diff tab", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, store: Any) -> None:
+        super().__init__(store, id="explorer")
+        self.aliases = AliasEditor(store)
+        self._current: VersionItem | None = None
+        self._current_version: Any = None
+        self._pending_jump: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="explorer-body"):
+            with Vertical(id="tree-pane"):
+                yield Input(placeholder="filter: project, type or name", id="tree-filter")
+                yield ArtifactTree(id="artifact-tree")
+            yield VersionDetails(id="version-details")
+        yield Static(id="empty-store")
+        yield Footer(compact=True)
+
+    @property
+    def tree(self) -> ArtifactTree:
+        return self.query_one(ArtifactTree)
+
+    @property
+    def details(self) -> VersionDetails:
+        return self.query_one(VersionDetails)
+
+    def on_mount(self) -> None:
+        self.tree.focus()
+        self.fetch("catalog", lambda: load_catalog(self.store), self._catalog_loaded, loading=self.tree)
+
+    # ----- loading -------------------------------------------------------------------------------------------
+
+    def _catalog_loaded(self, catalog: dict[str, list[Any]]) -> None:
+        tree = self.tree
+        tree.set_catalog(catalog)
+        self.set_class(tree.is_empty, "-empty-store")
+        if tree.is_empty:
+            self.query_one("#empty-store", Static).update(self._empty_text())
+        elif tree.cursor_line < 0:
+            tree.cursor_line = 0
+        if self._pending_jump:
+            self._jump(self._pending_jump)
+
+    def _empty_text(self) -> Text:
+        text = Text("No artifacts in this store yet.\n\n", style="bold")
+        text.append("Log the tutorial pipeline on the digits dataset (no download needed):\n\n", style="")
+        text.append(f"  {START_COMMAND}\n", style="bold")
+        runner = self.active_bindings.get("r")
+        if runner is not None and runner.binding.description:
+            text.append(f"\nor press r ({runner.binding.description}) to start it from here.\n", style="")
+        text.append("\nThis screen updates by itself as soon as something is logged.", style="dim")
+        text.append("\nStore: ", style="dim")
+        text.append_text(safe_text(self.app.sub_title, "dim"))
+        return text
+
+    def _load_versions(self, project: str, name: str, below: int | None = None, down_to: int | None = None,
+                       then=None) -> None:
+        def shown(result) -> None:
+            versions, total = result
+            self.tree.show_versions(project, name, versions, total)
+            if then is not None:
+                then()
+
+        self.fetch(
+            f"versions:{project}/{name}:{below}:{down_to}",
+            lambda: load_page(self.store, project, name, below, down_to),
+            shown,
+            loading=None,
+        )
+
+    def refresh_data(self) -> None:
+        self.fetch("catalog", lambda: load_catalog(self.store), self._catalog_loaded)
+        for project, name, low in self.tree.loaded_collections():
+            self._reload_range(project, name, low)
+        if self._current is not None:
+            self._load_details(self._current)
+
+    def _reload_range(self, project: str, name: str, low: int) -> None:
+        def read():
+            total = self.store.version_count(project, name)
+            return self.store.versions(project, name, offset=low, limit=max(total - low, 0)), total
+
+        self.fetch(f"refresh:{project}/{name}", read, lambda r: self.tree.show_versions(project, name, *r))
+
+    # ----- tree events ---------------------------------------------------------------------------------------
+
+    def on_artifact_tree_collection_opened(self, event: ArtifactTree.CollectionOpened) -> None:
+        self._load_versions(event.project, event.name)
+
+    def on_artifact_tree_page_requested(self, event: ArtifactTree.PageRequested) -> None:
+        self._load_versions(event.project, event.name, below=event.below)
+
+    def on_artifact_tree_version_highlighted(self, event: ArtifactTree.VersionHighlighted) -> None:
+        if event.item == self._current:
+            return
+        had_version = self._current_version is not None
+        self._current = event.item
+        self._current_version = event.version
+        self._load_details(event.item)
+        if not had_version:
+            self.refresh_bindings()
+
+    def on_artifact_tree_other_highlighted(self, event: ArtifactTree.OtherHighlighted) -> None:
+        had_version = self._current_version is not None
+        self._current = None
+        self._current_version = None
+        item = event.item
+        if isinstance(item, CollectionItem):
+            message = join_text(safe_text(f"{item.project}/{item.name}"), " (", safe_text(item.type),
+                                "): expand it to list its versions.")
+        elif isinstance(item, TypeItem):
+            message = join_text("Artifacts of type ", safe_text(item.type), " in ", safe_text(item.project), ".")
+        elif isinstance(item, ProjectItem):
+            message = join_text("Project ", safe_text(item.project), ": R shows its runs, l its lineage.")
+        else:
+            message = Text("Select a version to see its details.")
+        self.details.clear(message)
+        if had_version:
+            self.refresh_bindings()
+
+    def _load_details(self, item: VersionItem) -> None:
+        ref = item.ref
+
+        def overview() -> VersionOverview:
+            version = self.store.artifact(ref)
+            return VersionOverview(version, self.store.version_count(item.project, item.name),
+                                   version.logged_by(), version.used_by())
+
+        def shown(data: VersionOverview) -> None:
+            if self._current == item:
+                self._current_version = data.version
+                self.details.show_overview(data)
+
+        self.fetch("details", overview, shown, loading=self.details)
+
+    def on_version_details_files_requested(self, event: VersionDetails.FilesRequested) -> None:
+        def shown(states) -> None:
+            if self._current is not None and self._current.ref == event.ref:
+                self.details.show_files(states)
+
+        self.fetch("files", lambda: self.store.artifact(event.ref).file_states(), shown,
+                   loading=self.details.query_one("#file-table"))
+
+    def on_version_diff_compare_requested(self, event) -> None:  # VersionDiff.CompareRequested
+        item = self._current
+        if item is None:
+            return
+        project, name = item.project, item.name
+
+        def compare():
+            from tui.widgets.version_diff import diff_files
+
+            this = self.store.artifact(f"{project}/{name}:v{event.index}")
+            other = self.store.artifact(f"{project}/{name}:v{event.other}")
+            return diff_files(other.files(), this.files())
+
+        self.fetch("diff", compare, lambda rows: self.details.show_diff(event.index, event.other, rows))
+
+    # ----- aliases -------------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_alias", "remove_alias"):
+            return True if self._current_version is not None else None
+        if action == "undo":
+            return True if self.aliases.can_undo else None
+        return True
+
+    def action_add_alias(self) -> None:
+        version = self._current_version
+        if version is None:
+            self.notify("Select a version first.", markup=False)
+            return
+        from tui.screens.dialogs import AddAliasDialog
+
+        def chosen(alias: str | None) -> None:
+            if alias:
+                self.fetch("alias", lambda: self.aliases.add(version, alias), self._alias_changed, exclusive=False)
+
+        self.app.push_screen(AddAliasDialog(self.store, version), chosen)
+
+    def action_remove_alias(self) -> None:
+        version = self._current_version
+        if version is None:
+            self.notify("Select a version first.", markup=False)
+            return
+        if not [a for a in version.aliases if a != "latest"]:
+            self.notify(f"v{version.index} has no alias to remove ('latest' is managed by the store).", markup=False)
+            return
+        from tui.screens.dialogs import RemoveAliasDialog
+
+        def chosen(alias: str | None) -> None:
+            if alias:
+                self.fetch("alias", lambda: self.aliases.remove(version, alias), self._alias_changed, exclusive=False)
+
+        self.app.push_screen(RemoveAliasDialog(version), chosen)
+
+    def action_undo(self) -> None:
+        def undone(change: AliasChange | None) -> None:
+            if change is None:
+                self.notify("Nothing to undo.", markup=False)
+                return
+            self._alias_changed(change, prefix="undone: ")
+
+        self.fetch("alias", self.aliases.undo, undone, exclusive=False)
+
+    def _alias_changed(self, change: AliasChange, prefix: str = "") -> None:
+        self.notify(prefix + change.describe(), title="Alias", markup=False, timeout=3)
+        self.refresh_bindings()
+        self.refresh_data()
+
+    # ----- filter, tabs, other screens -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.set_class(True, "-filtering")
+        self.query_one("#tree-filter", Input).focus()
+
+    @on(Input.Changed, "#tree-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.tree.filter_text = event.value
+
+    @on(Input.Submitted, "#tree-filter")
+    def _filter_submitted(self) -> None:
+        self.tree.focus()
+
+    def action_clear_filter(self) -> None:
+        if self.has_class("-filtering"):
+            self.query_one("#tree-filter", Input).value = ""
+            self.set_class(False, "-filtering")
+            self.tree.focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.details.show_tab(tab)
+
+    def _selected_project(self) -> str | None:
+        node = self.tree.cursor_node
+        data = node.data if node is not None else None
+        return getattr(data, "project", None)
+
+    def action_runs(self) -> None:
+        project = self._selected_project()
+        if project is None:
+            self.notify("Select a project (or anything in it) first.", markup=False)
+            return
+        self.open_runs(project)
+
+    def open_runs(self, project: str, run_id: str | None = None) -> None:
+        from tui.screens.runs import RunsScreen
+
+        self.app.push_screen(RunsScreen(self.store, project, run_id), self._jump_result)
+
+    def on_jump_to_run(self, event: JumpToRun) -> None:
+        self.open_runs(event.project, event.run_id)
+
+    def action_lineage(self) -> None:
+        project = self._selected_project()
+        if project is None:
+            self.notify("Select a project (or anything in it) first.", markup=False)
+            return
+        try:
+            from tui.screens.lineage import LineageScreen
+        except ImportError:
+            self.notify("The lineage view is not available in this build.", markup=False)
+            return
+        focus = self._current.ref if self._current is not None else None
+        self.app.push_screen(LineageScreen(self.store, project, focus=focus), self._jump_result)
+
+    def _jump_result(self, ref: str | None) -> None:
+        if ref:
+            self._jump(ref)
+
+    def on_jump_to_version(self, event: JumpToVersion) -> None:
+        self._jump(event.ref)
+
+    def _jump(self, ref: str) -> None:
+        """Select version `ref` ("project/name:vN"), loading the pages down to it when needed."""
+        self._pending_jump = None
+        tree = self.tree
+        try:
+            project, name, index = split_ref(ref)
+        except ValueError:
+            self.notify(f"Not a version reference: {ref}", markup=False)
+            return
+        if tree.select_ref(ref):
+            tree.focus()
+            return
+        if not tree.expand_collection(project, name):
+            self._pending_jump = ref  # the catalog may not list it yet: try again when it is loaded
+            return
+        state = tree.collection_state(project, name)
+        below = None if state is None else state[0]
+        self._load_versions(project, name, below=below, down_to=index,
+                            then=lambda: tree.select_ref(ref) and tree.focus())

@@ -1,0 +1,132 @@
+"""The runs of one project (table on top, the highlighted run's details below), refreshed live.
+
+Pushed by the explorer; it dismisses with "project/name:vN" when the user opens one of a run's artifacts (the
+explorer then selects it), or None when the user goes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Header, Static
+
+from tui.messages import JumpToVersion
+from tui.safe import safe_str
+from tui.screens.base import StoreScreen
+from tui.widgets.run_details import RunDetails, RunOverview
+from tui.widgets.run_table import RunTable
+
+
+def load_overview(store: Any, project: str, run_id: str) -> RunOverview:
+    run = store.run(project, run_id)
+    return RunOverview(run, run.inputs(), run.outputs())
+
+
+class RunsScreen(StoreScreen):
+    """Runs with job type, state, age and summary metrics; config, summary, artifacts and chart of one."""
+
+    AUTO_FOCUS = "#run-table"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("l", "lineage", "Lineage", tooltip="The lineage graph of this project"),
+        Binding("c", "chart", "Chart", tooltip="Show the metric chart of the highlighted run"),
+        Binding("1", "tab('run-overview')", "Overview tab", show=False),
+        Binding("2", "tab('run-config')", "Config tab", show=False),
+        Binding("3", "tab('run-summary')", "Summary tab", show=False),
+        Binding("4", "tab('run-chart')", "Chart tab", show=False),
+    ]
+
+    def __init__(self, store: Any, project: str, run_id: str | None = None) -> None:
+        super().__init__(store, id="runs")
+        self.project = project
+        self._select = run_id
+        self._run_id: str | None = None
+        self.title = f"Runs of {safe_str(project)}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="runs-body"):
+            yield RunTable(id="run-table")
+            yield Static(id="runs-empty")
+            yield RunDetails(id="run-details")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(RunTable).focus()
+        self._load_runs()
+
+    def refresh_data(self) -> None:
+        self._load_runs()
+        if self._run_id is not None:
+            self._load_run(self._run_id, tail=True)
+
+    def _load_runs(self) -> None:
+        self.fetch("runs", lambda: self.store.runs(self.project), self._runs_loaded,
+                   loading=self.query_one(RunTable) if self._run_id is None else None)
+
+    def _runs_loaded(self, runs: list[Any]) -> None:
+        table = self.query_one(RunTable)
+        table.set_runs(runs, select=self._select)
+        self._select = None
+        self.set_class(not runs, "-no-runs")
+        if not runs:
+            message = Text("No runs in this project yet. Runs appear here as soon as a script calls ")
+            message.append("core.init(...)", style="bold")
+            message.append(" (or the tutorial pipeline starts).")
+            self.query_one("#runs-empty", Static).update(message)
+
+    def on_run_table_run_highlighted(self, event: RunTable.RunHighlighted) -> None:
+        if event.run.id != self._run_id:
+            self._run_id = event.run.id
+            self._load_run(event.run.id, tail=False)
+
+    def _load_run(self, run_id: str, *, tail: bool) -> None:
+        details = self.query_one(RunDetails)
+
+        def shown(data: RunOverview) -> None:
+            if data.run.id == self._run_id:
+                details.show_run(data)
+                self._load_history(run_id)
+
+        self.fetch("run", lambda: load_overview(self.store, self.project, run_id), shown,
+                   loading=None if tail else details)
+
+    def _load_history(self, run_id: str) -> None:
+        chart = self.query_one(RunDetails).chart
+        after = chart.last_step
+
+        def shown(rows: list[dict]) -> None:
+            if run_id == self._run_id and chart.last_step == after:
+                chart.add_rows(rows)
+
+        self.fetch("history", lambda: self.store.history(run_id, after_step=after), shown)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(RunDetails).show_tab(tab)
+
+    def action_chart(self) -> None:
+        self.query_one(RunDetails).show_tab("run-chart")
+
+    def on_jump_to_version(self, event: JumpToVersion) -> None:
+        event.stop()
+        self.dismiss(event.ref)
+
+    def action_lineage(self) -> None:
+        try:
+            from tui.screens.lineage import LineageScreen
+        except ImportError:
+            self.notify("The lineage view is not available in this build.", markup=False)
+            return
+
+        def picked(ref: str | None) -> None:
+            if ref:
+                self.dismiss(ref)
+
+        self.app.push_screen(LineageScreen(self.store, self.project, focus=None), picked)

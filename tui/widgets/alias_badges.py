@@ -1,0 +1,41 @@
+"""Aliases drawn as badges: the same look in tree rows, the overview and dialogs.
+
+`latest` is managed by the store and drawn apart from the aliases people set. Badges keep a visible shape under
+NO_COLOR (Textual then greys every colour, and a grey background still reads as a badge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.safe import safe_str
+
+USER_BADGE = "bold #101010 on #7fb4e0"
+LATEST_BADGE = "bold #101010 on #9ccf8a"
+
+
+def badge(alias: str) -> Text:
+    style = LATEST_BADGE if alias == "latest" else USER_BADGE
+    return Text(f" {safe_str(alias)} ", style=style)
+
+
+def alias_badges(aliases: Iterable[str], *, separator: str = " ") -> Text:
+    """Badges for `aliases`, user aliases first (in the given order), `latest` last."""
+    ordered = [a for a in aliases if a != "latest"] + [a for a in aliases if a == "latest"]
+    text = Text()
+    for i, alias in enumerate(ordered):
+        if i:
+            text.append(separator)
+        text.append_text(badge(alias))
+    return text
+
+
+class AliasBadges(Static):
+    """A line of alias badges ("none" when the version has none)."""
+
+    def set_aliases(self, aliases: Iterable[str]) -> None:
+        aliases = list(aliases)
+        self.update(alias_badges(aliases) if aliases else Text("none", style="dim"))

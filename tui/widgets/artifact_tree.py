@@ -1,0 +1,402 @@
+"""The explorer's tree: projects -> artifact types -> collections -> versions, newest version first.
+
+The tree never calls the store. The screen hands it the catalog (`set_catalog`) and pages of versions
+(`show_versions`); the tree asks for more through messages (`CollectionOpened`, `PageRequested`) so that a
+collection of thousands of versions loads a page at a time in a worker, never blocking the UI. Updates are merged
+into the existing nodes (nothing is rebuilt), so a live refresh keeps the cursor on the node it was on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.safe import join_text, safe_text
+from tui.widgets import formatting
+from tui.widgets.alias_badges import alias_badges
+
+
+@dataclass(frozen=True)
+class ProjectItem:
+    project: str
+
+
+@dataclass(frozen=True)
+class TypeItem:
+    project: str
+    type: str
+
+
+@dataclass(frozen=True)
+class CollectionItem:
+    project: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class VersionItem:
+    project: str
+    name: str
+    index: int
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}/{self.name}:v{self.index}"
+
+
+@dataclass(frozen=True)
+class MoreItem:
+    """The row under the last loaded version: selecting (or reaching) it loads the next, older page."""
+
+    project: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PlaceholderItem:
+    """The "loading…" row under a collection until its first page arrives."""
+
+
+@dataclass
+class _Collection:
+    node: TreeNode
+    total: int = 0
+    loaded: bool = False
+    loading: bool = False
+    versions: dict[int, TreeNode] = field(default_factory=dict)
+    objects: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def low(self) -> int:
+        return min(self.versions) if self.versions else self.total
+
+
+def version_label(version: Any, now) -> Text:
+    """`vN`, the alias badges, then size and age, dimmed."""
+    label = Text(f"v{version.index}", style="bold")
+    if version.aliases:
+        label.append(" ")
+        label.append_text(alias_badges(version.aliases))
+    label.append(f" {formatting.human_size(version.size)} · {formatting.age(version.created_at, now)}", style="dim")
+    return label
+
+
+def split_ref(ref: str) -> tuple[str, str, int]:
+    """("project", "name", N) from "project/name:vN" (project names hold no '/' or ':')."""
+    project, rest = ref.split("/", 1)
+    name, version = rest.rsplit(":", 1)
+    return project, name, int(version.removeprefix("v"))
+
+
+class ArtifactTree(Tree[Any]):
+    """Projects, types, collections and versions, merged in place as the store changes."""
+
+    filter_text: reactive[str] = reactive("", init=False)
+
+    class CollectionOpened(Message):
+        """A collection was expanded for the first time: its newest page of versions is wanted."""
+
+        def __init__(self, project: str, name: str) -> None:
+            super().__init__()
+            self.project = project
+            self.name = name
+
+    class PageRequested(Message):
+        """The next older page of a collection is wanted: versions below index `below`."""
+
+        def __init__(self, project: str, name: str, below: int) -> None:
+            super().__init__()
+            self.project = project
+            self.name = name
+            self.below = below
+
+    class VersionHighlighted(Message):
+        def __init__(self, item: VersionItem, version: Any) -> None:
+            super().__init__()
+            self.item = item
+            self.version = version
+
+    class OtherHighlighted(Message):
+        """The cursor is on a project, type or collection row (or nowhere)."""
+
+        def __init__(self, item: Any) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("store"), id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = True
+        self._catalog: dict[str, list[Any]] = {}
+        self._collections: dict[tuple[str, str], _Collection] = {}
+
+    # ----- what the screen calls -------------------------------------------------------------------------------
+
+    def set_catalog(self, catalog: dict[str, list[Any]]) -> None:
+        """All projects with their collections (`core.Collection`: .name, .type, .project, .version_count)."""
+        self._catalog = catalog
+        self._sync_catalog()
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self._catalog.values())
+
+    def show_versions(self, project: str, name: str, versions: Iterable[Any], total: int) -> None:
+        """Merge a page of versions (any order) into the collection's rows; `total` is its version count."""
+        state = self._collections.get((project, name))
+        if state is None:
+            return
+        state.total = total
+        state.loading = False
+        for placeholder in [c for c in state.node.children if isinstance(c.data, PlaceholderItem)]:
+            placeholder.remove()
+        cursor = self.cursor_node
+        on_more_row = cursor is not None and cursor.data == MoreItem(project, name)
+        first_older: TreeNode | None = None
+        now = self.app.clock()
+        for version in sorted(versions, key=lambda v: v.index, reverse=True):
+            label = version_label(version, now)
+            state.objects[version.index] = version
+            node = state.versions.get(version.index)
+            if node is not None:
+                if node.label != label:
+                    node.set_label(label)
+                continue
+            before = self._insert_position(state, version.index)
+            item = VersionItem(project, name, version.index)
+            node = state.versions[version.index] = state.node.add_leaf(label, item, before=before)
+            if first_older is None and isinstance(getattr(before, "data", None), MoreItem):
+                first_older = node
+        state.loaded = True
+        self._sync_more_row(state)
+        self._set_collection_label(state)
+        if on_more_row and first_older is not None:
+            # The user walked onto "older versions": leave the cursor on the first row of the page it loaded
+            # (staying on the row, now further down, would load the next page too, and the next).
+            self._put_cursor(first_older)
+        else:
+            self._rebuild_keep_cursor()
+
+    def loaded_collections(self) -> list[tuple[str, str, int]]:
+        """(project, name, lowest loaded index) of every collection with versions on screen, for a refresh."""
+        return [(p, n, s.low) for (p, n), s in self._collections.items() if s.loaded]
+
+    def version(self, item: VersionItem) -> Any | None:
+        state = self._collections.get((item.project, item.name))
+        return None if state is None else state.objects.get(item.index)
+
+    def collection_state(self, project: str, name: str) -> tuple[int, int] | None:
+        """(lowest loaded index, total) of a loaded collection, else None."""
+        state = self._collections.get((project, name))
+        return (state.low, state.total) if state is not None and state.loaded else None
+
+    def expand_collection(self, project: str, name: str) -> bool:
+        """Expand the path to a collection (clearing a filter that hides it); False when it is not in the store."""
+        if (project, name) not in self._collections and self.filter_text:
+            self.filter_text = ""
+            self._sync_catalog()
+        state = self._collections.get((project, name))
+        if state is None:
+            return False
+        node: TreeNode | None = state.node
+        while node is not None and not node.is_root:
+            node.expand()
+            node = node.parent
+        return True
+
+    def select_ref(self, ref: str) -> bool:
+        """Put the cursor on version "project/name:vN" when its row is loaded."""
+        project, name, index = split_ref(ref)
+        state = self._collections.get((project, name))
+        if state is None or index not in state.versions:
+            return False
+        self.expand_collection(project, name)
+        self._put_cursor(state.versions[index])
+        return True
+
+    def select_project(self, project: str) -> bool:
+        for node in self.root.children:
+            if node.data == ProjectItem(project):
+                self._put_cursor(node)
+                return True
+        return False
+
+    # ----- catalog merge -------------------------------------------------------------------------------------
+
+    def _matches(self, project: str, collection: Any) -> bool:
+        needle = self.filter_text.casefold()
+        if not needle:
+            return True
+        return any(needle in s.casefold() for s in (project, collection.type, collection.name))
+
+    def _sync_catalog(self) -> None:
+        visible: dict[str, dict[str, list[Any]]] = {}
+        for project in sorted(self._catalog):
+            by_type: dict[str, list[Any]] = {}
+            for collection in self._catalog[project]:
+                if self._matches(project, collection):
+                    by_type.setdefault(collection.type, []).append(collection)
+            if by_type or not self.filter_text:
+                visible[project] = by_type
+        expand_all = bool(self.filter_text) or sum(len(c) for c in self._catalog.values()) <= 60
+        wanted_projects = [(ProjectItem(p), safe_text(p, "bold")) for p in visible]
+        for project_node in self._sync_children(self.root, wanted_projects, expand=expand_all):
+            project = project_node.data.project
+            by_type = visible[project]
+            wanted_types = [
+                (TypeItem(project, t), join_text(safe_text(t), (f" {len(by_type[t])}", "dim")))
+                for t in sorted(by_type)
+            ]
+            for type_node in self._sync_children(project_node, wanted_types, expand=expand_all):
+                collections = sorted(by_type[type_node.data.type], key=lambda c: c.name)
+                wanted = [(CollectionItem(project, c.name, c.type), None) for c in collections]
+                counts = {c.name: c.version_count for c in collections}
+                for node in self._sync_children(type_node, wanted, expand=False):
+                    key = (project, node.data.name)
+                    state = self._collections.get(key)
+                    if state is None or state.node is not node:
+                        state = self._collections[key] = _Collection(node)
+                        node.add_leaf(Text("loading…", style="dim italic"), PlaceholderItem())
+                    if not state.loaded:
+                        state.total = counts[node.data.name]
+                    self._set_collection_label(state)
+        live = {id(c) for p in self.root.children for t in p.children for c in t.children}
+        for key in [k for k, s in self._collections.items() if id(s.node) not in live]:
+            del self._collections[key]
+        self._rebuild_keep_cursor()
+
+    def _sync_children(self, parent: TreeNode, wanted: list[tuple[Any, Text | None]], *, expand: bool) -> list[TreeNode]:
+        """Make `parent`'s children be `wanted` (data, label) in order, keeping the nodes that stay."""
+        keys = {data for data, _ in wanted}
+        for child in list(parent.children):
+            if child.data not in keys:
+                child.remove()
+        existing = {child.data: child for child in parent.children}
+        nodes = []
+        for position, (data, label) in enumerate(wanted):
+            node = existing.get(data)
+            if node is None:
+                node = parent.add(label or Text(""), data, before=position, expand=expand)
+            elif label is not None and node.label != label:
+                node.set_label(label)
+            nodes.append(node)
+        return nodes
+
+    def _set_collection_label(self, state: _Collection) -> None:
+        label = safe_text(state.node.data.name)
+        label.append(f" {state.total:,}", style="dim")
+        if state.node.label != label:
+            state.node.set_label(label)
+
+    # ----- versions ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _insert_position(state: _Collection, index: int) -> TreeNode | None:
+        for child in state.node.children:
+            data = child.data
+            if isinstance(data, MoreItem) or (isinstance(data, VersionItem) and data.index < index):
+                return child
+        return None
+
+    def _sync_more_row(self, state: _Collection) -> None:
+        more = [c for c in state.node.children if isinstance(c.data, MoreItem)]
+        older = state.low
+        if older <= 0:
+            for node in more:
+                node.remove()
+            return
+        label = Text(f"… {older:,} older version{'s' if older != 1 else ''} (enter to load)", style="dim italic")
+        if more:
+            more[0].set_label(label)
+        else:
+            data = state.node.data
+            state.node.add_leaf(label, MoreItem(data.project, data.name))
+
+    def request_more(self, item: MoreItem) -> None:
+        state = self._collections.get((item.project, item.name))
+        if state is None or state.loading or state.low <= 0:
+            return
+        state.loading = True
+        self.post_message(self.PageRequested(item.project, item.name, state.low))
+
+    # ----- cursor --------------------------------------------------------------------------------------------
+
+    def _put_cursor(self, node: TreeNode) -> None:
+        """Move the cursor to `node`, also when rows were inserted above so that its line did not change
+        (Tree only notices a change of line, and its line rebuild would otherwise follow the old node)."""
+        previous, line_before = self.cursor_node, self.cursor_line
+        if previous is not None:
+            previous._selected = False
+        self._cursor_node = node
+        self._invalidate()
+        self._rebuild_lines()  # Tree puts cursor_line on the cursor node's new line
+        if self.cursor_line != node.line:
+            self.move_cursor(node)
+        elif self.cursor_line == line_before and previous is not node:
+            node._selected = True
+            self.post_message(Tree.NodeHighlighted(node))
+        self.scroll_to_node(node, animate=False)
+
+    def _rebuild_lines(self) -> None:
+        self.get_node_at_line(0)  # rebuilds the line table now, so node lines are current
+
+    def _rebuild_keep_cursor(self) -> None:
+        node = self.cursor_node
+        self._rebuild_lines()
+        if node is None:
+            return
+        if node.id in self._tree_nodes and not self._hidden(node):
+            if self.cursor_line != node.line:
+                self.move_cursor(node)
+            return
+        # The row went away (filtered out, collapsed): fall back to its nearest visible ancestor.
+        parent = node.parent
+        while parent is not None and not parent.is_root and (parent.id not in self._tree_nodes or self._hidden(parent)):
+            parent = parent.parent
+        self.move_cursor(parent if parent is not None and not parent.is_root else None)
+
+    @staticmethod
+    def _hidden(node: TreeNode) -> bool:
+        parent = node.parent
+        while parent is not None and not parent.is_root:
+            if not parent.is_expanded:
+                return True
+            parent = parent.parent
+        return False
+
+    # ----- events --------------------------------------------------------------------------------------------
+
+    def watch_filter_text(self) -> None:
+        self._sync_catalog()
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        data = event.node.data
+        if isinstance(data, CollectionItem):
+            state = self._collections.get((data.project, data.name))
+            if state is not None and not state.loaded and not state.loading:
+                state.loading = True
+                self.post_message(self.CollectionOpened(data.project, data.name))
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        event.stop()
+        data = event.node.data
+        if isinstance(data, VersionItem):
+            self.post_message(self.VersionHighlighted(data, self.version(data)))
+            return
+        if isinstance(data, MoreItem):
+            self.request_more(data)
+        self.post_message(self.OtherHighlighted(data))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        if isinstance(event.node.data, MoreItem):
+            event.stop()
+            self.request_more(event.node.data)

@@ -1,0 +1,132 @@
+"""Details of one run, in tabs: Overview (state, times, host, and the artifacts it used and logged, each
+selectable to jump to it), Config, Summary, and Chart (its metric history).
+
+The screen reads the store and hands the data down; choosing an artifact posts `JumpToVersion`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tui.messages import JumpToVersion
+from tui.safe import safe_text
+from tui.widgets import formatting
+from tui.widgets.alias_badges import alias_badges
+from tui.widgets.metadata_tree import MetadataTree
+from tui.widgets.metric_chart import MetricChart
+from tui.widgets.run_table import state_text
+
+
+@dataclass
+class RunOverview:
+    run: Any                                         # core.RunInfo
+    inputs: list[Any] = field(default_factory=list)  # core.ArtifactVersion
+    outputs: list[Any] = field(default_factory=list)
+
+
+def run_fields(run: Any, now) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("run", safe_text(run.name or run.id))
+    grid.add_row("id", safe_text(run.id))
+    grid.add_row("job type", safe_text(run.job_type or "", "italic"))
+    grid.add_row("state", state_text(run.state))
+    grid.add_row("created", Text(f"{formatting.timestamp(run.created_at)} ({formatting.age(run.created_at, now)} ago)"))
+    updated = getattr(run, "updated_at", None)
+    if updated is not None:
+        grid.add_row("updated", Text(f"{formatting.age(updated, now)} ago"))
+    host = getattr(run, "host", None)
+    if host:
+        grid.add_row("host", safe_text(f"{host} (pid {getattr(run, 'pid', '?')})"))
+    if getattr(run, "group", None):
+        grid.add_row("group", safe_text(run.group))
+    if getattr(run, "tags", None):
+        grid.add_row("tags", safe_text(", ".join(str(t) for t in run.tags)))
+    if getattr(run, "notes", None):
+        grid.add_row("notes", safe_text(run.notes, multiline=True))
+    if getattr(run, "error", None):
+        grid.add_row("error", safe_text(run.error, "red", multiline=True))
+    return grid
+
+
+def artifact_option(role: str, version: Any) -> Option:
+    text = Text(f"{role:<5}", style="dim")
+    text.append_text(safe_text(f"{version.name}:v{version.index}", "bold"))
+    text.append(" ")
+    text.append_text(safe_text(version.type, "italic"))
+    if version.aliases:
+        text.append(" ")
+        text.append_text(alias_badges(version.aliases))
+    return Option(text)
+
+
+class RunDetails(Vertical):
+    """The tabs for one run."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Select a run to see its details.", style="dim"), id="run-empty")
+        with TabbedContent(id="run-tabs", initial="run-overview"):
+            with TabPane("Overview", id="run-overview"):
+                with VerticalScroll():
+                    yield Static(id="run-fields")
+                    yield Static(Text("Artifacts (enter to open)", style="bold"))
+                    yield OptionList(id="run-artifacts")
+            with TabPane("Config", id="run-config"):
+                yield MetadataTree(empty_text="no config", id="config-tree")
+            with TabPane("Summary", id="run-summary"):
+                yield MetadataTree(empty_text="no summary", id="summary-tree")
+            with TabPane("Chart", id="run-chart"):
+                yield MetricChart(id="metric-chart")
+
+    def on_mount(self) -> None:
+        self._targets: list[str] = []
+        self._run_id: str | None = None
+        self.set_class(True, "-empty")
+
+    @property
+    def run_id(self) -> str | None:
+        return self._run_id
+
+    @property
+    def chart(self) -> MetricChart:
+        return self.query_one(MetricChart)
+
+    def show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def show_run(self, data: RunOverview) -> None:
+        """Show `data`; when it is the same run as before, keep the chart (the screen appends to it)."""
+        self.set_class(False, "-empty")
+        run = data.run
+        if run.id != self._run_id:
+            self._run_id = run.id
+            self.chart.clear()
+        self.query_one("#run-fields", Static).update(run_fields(run, self.app.clock()))
+        self.query_one("#config-tree", MetadataTree).set_value(run.config)
+        self.query_one("#summary-tree", MetadataTree).set_value(run.summary)
+        options = self.query_one("#run-artifacts", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        self._targets = []
+        for role, versions in (("in", data.inputs), ("out", data.outputs)):
+            for version in versions:
+                options.add_option(artifact_option(role, version))
+                self._targets.append(f"{version.project}/{version.name}:v{version.index}")
+        if not self._targets:
+            options.add_option(Option(Text("no artifacts used or logged", style="dim"), disabled=True))
+        elif highlighted is not None and highlighted < len(self._targets):
+            options.highlighted = highlighted
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self._targets):
+            self.post_message(JumpToVersion(self._targets[event.option_index]))

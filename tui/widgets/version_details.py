@@ -1,0 +1,197 @@
+"""Details of the selected version, in tabs: Overview, Metadata, Files and Diff.
+
+The screen loads the data in workers and hands it down (`show_overview`, `show_files`, `show_diff`); the widget
+only renders it and says what the user picked (`JumpToRun` when a run is chosen in the overview).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.messages import JumpToRun
+from tui.safe import safe_text
+from tui.widgets import formatting
+from tui.widgets.alias_badges import alias_badges
+
+if TYPE_CHECKING:
+    from textual.widgets import TabbedContent
+
+    from tui.widgets.version_diff import DiffRow
+
+TABS = ("overview", "metadata", "files", "diff")
+
+
+@dataclass
+class VersionOverview:
+    """What the Overview tab shows, read in one worker."""
+
+    version: Any                      # core.ArtifactVersion
+    total: int                        # versions in its collection
+    logged_by: Any | None = None      # core.RunInfo
+    used_by: list[Any] = field(default_factory=list)
+
+
+def run_option(role: str, run: Any) -> Option:
+    text = Text(f"{role:<10}", style="dim")
+    text.append_text(safe_text(run.name or run.id, "bold"))
+    text.append(" ")
+    text.append_text(safe_text(run.job_type or "", "italic"))
+    text.append(f" {run.state}", style="dim")
+    return Option(text)
+
+
+def overview_table(data: VersionOverview, now) -> Table:
+    v = data.version
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("name", safe_text(f"{v.project}/{v.name}"))
+    grid.add_row("type", safe_text(v.type))
+    grid.add_row("version", Text(f"v{v.index} of {data.total:,}"))
+    grid.add_row("aliases", alias_badges(v.aliases) if v.aliases else Text("none", style="dim"))
+    grid.add_row("digest", safe_text(v.digest))
+    files = getattr(v, "file_count", None)
+    size = formatting.human_size(v.size) + (f" in {files:,} file{'s' if files != 1 else ''}" if files is not None else "")
+    grid.add_row("size", Text(size))
+    grid.add_row("created", Text(f"{formatting.timestamp(v.created_at)} ({formatting.age(v.created_at, now)} ago)"))
+    description = safe_text(v.description, multiline=True) if v.description else Text("none", style="dim")
+    grid.add_row("about", description)
+    return grid
+
+
+class VersionDetails(Vertical):
+    """The tabs for one version; an empty-state line until a version is selected."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Select a version to see its details.", style="dim"), id="details-empty")
+
+    @staticmethod
+    def _make_tabs(initial: str) -> TabbedContent:
+        # Imported here: the first screen of the app does not need them.
+        from textual.widgets import TabbedContent, TabPane
+
+        from tui.widgets.file_table import FileTable
+        from tui.widgets.metadata_tree import MetadataTree
+        from tui.widgets.version_diff import VersionDiff
+
+        # TabbedContent's positional arguments are tab *titles*; panes are added as composed children.
+        tabs = TabbedContent(id="details-tabs", initial=initial)
+        for pane in (
+            TabPane("Overview", VerticalScroll(
+                Static(id="overview-fields"),
+                Static(Text("Runs (enter to open)", style="bold"), id="overview-runs-title"),
+                OptionList(id="overview-runs"),
+                id="overview-scroll",
+            ), id="overview"),
+            TabPane("Metadata", MetadataTree(id="metadata-tree"), id="metadata"),
+            TabPane("Files", Static(id="files-summary"), FileTable(id="file-table"), id="files"),
+            TabPane("Diff", VersionDiff(id="version-diff"), id="diff"),
+        ):
+            tabs.compose_add_child(pane)
+        return tabs
+
+    class FilesRequested(Message):
+        """The Files tab is showing version `ref`: its file states are wanted."""
+
+        def __init__(self, ref: str) -> None:
+            super().__init__()
+            self.ref = ref
+
+    def on_mount(self) -> None:
+        self._run_targets: list[tuple[str, str]] = []
+        self._data: VersionOverview | None = None
+        self._shown: dict[str, VersionOverview] = {}  # tab -> the data it shows (tabs render when opened)
+        # The tabs are built when the first version is shown: the first screen of the app appears sooner.
+        self._tabs: TabbedContent | None = None
+        self._tab = "overview"
+        self.set_class(True, "-empty")
+
+    @property
+    def active_tab(self) -> str:
+        return self._tabs.active if self._tabs is not None else self._tab
+
+    def show_tab(self, tab: str) -> None:
+        self._tab = tab
+        if self._tabs is not None:
+            self._tabs.active = tab
+
+    def clear(self, message: Text | None = None) -> None:
+        """Show `message` (built with `tui.safe`) instead of the tabs."""
+        message = message or Text("Select a version to see its details.")
+        message.stylize("dim")
+        self.query_one("#details-empty", Static).update(message)
+        self.set_class(True, "-empty")
+        self._data = None
+
+    def show_overview(self, data: VersionOverview) -> None:
+        """Show version `data`; only the open tab renders now, the others when they are opened."""
+        self.set_class(False, "-empty")
+        self._data = data
+        if self._tabs is None:
+            self._tabs = self._make_tabs(self._tab)
+            self.mount(self._tabs)
+            self.call_after_refresh(lambda: self._render_tab(self.active_tab))
+            return
+        self._render_tab(self.active_tab)
+
+    def on_tabbed_content_tab_activated(self, event) -> None:
+        event.stop()
+        self._render_tab(self.active_tab)
+
+    def _render_tab(self, tab: str) -> None:
+        data = self._data
+        if data is None or self._shown.get(tab) is data:
+            return
+        self._shown[tab] = data
+        if tab == "overview":
+            self._render_overview(data)
+        elif tab == "metadata":
+            self.query_one("#metadata-tree").set_value(data.version.metadata)
+        elif tab == "files":
+            v = data.version
+            self.post_message(self.FilesRequested(f"{v.project}/{v.name}:v{v.index}"))
+        elif tab == "diff":
+            self.query_one("#version-diff").set_version(data.version.index, data.total)
+
+    def _render_overview(self, data: VersionOverview) -> None:
+        self.query_one("#overview-fields", Static).update(overview_table(data, self.app.clock()))
+        runs = self.query_one("#overview-runs", OptionList)
+        highlighted = runs.highlighted
+        runs.clear_options()
+        self._run_targets = []
+        for role, run in [("logged by", data.logged_by)] * (data.logged_by is not None) + [
+            ("used by", run) for run in data.used_by
+        ]:
+            runs.add_option(run_option(role, run))
+            self._run_targets.append((run.project, run.id))
+        if not runs.option_count:
+            runs.add_option(Option(Text("no runs recorded", style="dim"), disabled=True))
+        elif highlighted is not None and highlighted < runs.option_count:
+            runs.highlighted = highlighted
+
+    def show_files(self, states: Sequence[Any]) -> None:
+        bad = sum(1 for s in states if s.blob != "ok")
+        local = sum(1 for s in states if s.downloaded)
+        summary = Text(f"{len(states):,} file{'s' if len(states) != 1 else ''}, {local:,} downloaded")
+        if bad:
+            summary.append(f", {bad:,} missing or corrupt", style="bold red")
+        self.query_one("#files-summary", Static).update(summary)
+        self.query_one("#file-table").set_files(states)
+
+    def show_diff(self, index: int, other: int, rows: Sequence[DiffRow]) -> None:
+        self.query_one("#version-diff").show_diff(index, other, rows)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self._run_targets):
+            self.post_message(JumpToRun(*self._run_targets[event.option_index]))
