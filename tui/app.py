@@ -55,6 +55,7 @@ class ArtifactsApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("ctrl+r", "refresh_store", "Refresh", tooltip="Fetch everything again (a W&B server's caches too)"),
     ]
     COMMANDS = App.COMMANDS | {BindingCommands}
 
@@ -76,12 +77,21 @@ class ArtifactsApp(App[None]):
         self.store = store
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
-        self.sub_title = safe_str(getattr(store, "root", ""))
+        self.sub_title = safe_str(getattr(store, "location", None) or getattr(store, "root", ""))
 
     def on_mount(self) -> None:
         from tui.screens.explorer import ExplorerScreen
 
         self.push_screen(ExplorerScreen(self.store))
+
+    def action_refresh_store(self) -> None:
+        refresh = getattr(self.store, "refresh", None)
+        if callable(refresh):
+            refresh()  # drops session caches only: no I/O, so it may run on the UI thread
+        for screen in self.screen_stack:
+            if callable(getattr(screen, "refresh_data", None)):
+                screen.refresh_data()
+        self.notify("Refreshing…", timeout=2)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

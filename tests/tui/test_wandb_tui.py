@@ -177,3 +177,15 @@ async def test_the_lineage_screen_draws_the_same_graph_as_on_the_local_store(ser
     assert "(load-data:load-digits)─┼─▶[mnist-raw:v1 (best)]" in on_server
     assert "[mnist-raw:v2 (latest)]──▶(train:train-convnet)──▶[convnet:v0 (production, latest)]" in on_server
     assert server.count("used_artifacts") == 3   # built from the runs: one page per run and side
+
+
+async def test_ctrl_r_fetches_what_the_server_gained_since_it_was_cached(server, wandb_store, make_app):
+    app = make_app(wandb_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        assert not any(label.startswith("mnist-raw 4") for label in tree_labels(app))
+        server.add_version("demo", "mnist-raw", "dataset", {"new.txt": b"fresh"})
+        await settle(pilot)
+        assert any(label.startswith("mnist-raw 3") for label in tree_labels(app))  # cached: no silent refetch
+        await pilot.press("ctrl+r")
+        assert await wait_until(pilot, lambda: any(label.startswith("mnist-raw 4") for label in tree_labels(app)))

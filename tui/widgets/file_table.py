@@ -21,6 +21,7 @@ _BLOB = {
     "ok": Text("ok", style="green"),
     "missing": Text("MISSING", style="bold red"),
     "corrupt": Text("CORRUPT", style="bold red"),
+    "remote": Text("on server", style="dim"),  # a W&B store's file not fetched yet
 }
 
 

@@ -180,7 +180,7 @@ class VersionDetails(Vertical):
             runs.highlighted = highlighted
 
     def show_files(self, states: Sequence[Any]) -> None:
-        bad = sum(1 for s in states if s.blob != "ok")
+        bad = sum(1 for s in states if s.blob in ("missing", "corrupt"))
         local = sum(1 for s in states if s.downloaded)
         summary = Text(f"{len(states):,} file{'s' if len(states) != 1 else ''}, {local:,} downloaded")
         if bad:
