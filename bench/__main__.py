@@ -14,6 +14,19 @@ from bench.common import Result, render_markdown
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _split(text: str) -> tuple[str, dict[str, str]]:
+    head, *chunks = text.split("\n## ")
+    return head, {chunk.split("\n", 1)[0]: "## " + chunk for chunk in chunks}
+
+
+def merge_sections(old: str, new: str) -> str:
+    """`new`'s header and sections, plus the sections of `old` that `new` does not replace."""
+    _, old_sections = _split(old)
+    head, new_sections = _split(new)
+    merged = {**old_sections, **new_sections}
+    return head.rstrip("\n") + "\n\n" + "\n".join(s.rstrip("\n") + "\n" for s in merged.values())
+
+
 def main(argv: list[str]) -> int:
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
     if argv:
@@ -36,7 +49,10 @@ def main(argv: list[str]) -> int:
             print(f"   {r.name}: {r.ours:.4g} {r.unit}{ratio}  goal {r.goal}", flush=True)
         sections.append((title, results))
     out = ROOT / "BENCHMARKS.md"
-    out.write_text(render_markdown(sections), encoding="utf-8")
+    fresh = render_markdown(sections)
+    if argv and out.exists():  # a subset: keep the other benchmarks' figures, replace these
+        fresh = merge_sections(out.read_text(encoding="utf-8"), fresh)
+    out.write_text(fresh, encoding="utf-8")
     print(f"wrote {out}")
     return 1 if failed else 0
 
