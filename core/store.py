@@ -217,13 +217,14 @@ class Store:
         if pid is None:
             return []
         rows = self.db.read(
-            "SELECT r.run_id, c.name, v.idx, c.type, e.direction FROM edges e "
+            "SELECT r.run_id, vp.name AS vproject, c.name, v.idx, c.type, e.direction FROM edges e "
             "JOIN runs r ON r.id = e.run_pk JOIN versions v ON v.id = e.version_id "
-            "JOIN collections c ON c.id = v.collection_id "
+            "JOIN collections c ON c.id = v.collection_id JOIN projects vp ON vp.id = c.project_id "
             "WHERE r.project_id = ? ORDER BY e.created_at, r.id, e.direction, c.name, v.idx",
             (pid,),
         )
-        return [LineageEdge(r["run_id"], project, r["name"], r["idx"], r["type"], r["direction"]) for r in rows]
+        # the version's own project: a run may use an artifact of another project ("other/mnist-raw:v0")
+        return [LineageEdge(r["run_id"], r["vproject"], r["name"], r["idx"], r["type"], r["direction"]) for r in rows]
 
     def media_path(self, run_id: str, relpath: str) -> Path:
         names.check_path(relpath)

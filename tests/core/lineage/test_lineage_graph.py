@@ -1,0 +1,130 @@
+"""The lineage model's views: type level, version level, one type expanded or collapsed, and focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, MORE, Graph, Node, focus, run_node, version_node, view
+from lineage_tutorial import PROJECT, tutorial_graph
+
+
+def labels(graph: Graph) -> set[str]:
+    return {node.text for node in graph.nodes.values()}
+
+
+def label_edges(graph: Graph) -> set[tuple[str, str]]:
+    return {(graph.nodes[a].label, graph.nodes[b].label) for a, b in graph.edges}
+
+
+def test_version_level_is_runs_and_versions_with_their_aliases():
+    g = view(tutorial_graph(), "version")
+    assert "mnist-raw:v0 (latest)" in labels(g)
+    assert "trained-model:v1 (best, latest)" in labels(g)  # user aliases first, latest last
+    assert "train:quiet-wave-4" in labels(g)
+    assert ("load-data:sunny-smoke-1", "mnist-raw:v0") in label_edges(g)
+    assert ("mnist-preprocess:v0", "train:brave-leaf-6") in label_edges(g)
+    assert g.nodes[f"version:{PROJECT}/trained-model:v1"].ref == f"{PROJECT}/trained-model:v1"
+
+
+def test_type_level_merges_nodes_and_edges_and_counts_members():
+    g = view(tutorial_graph(), "type")
+    assert labels(g) == {
+        "load-data (1)", "preprocess-data (1)", "initialize (1)", "train (2)", "report (2)",
+        "dataset (2)", "model (3)",
+    }
+    assert label_edges(g) == {
+        ("load-data (1)", "dataset (2)"), ("dataset (2)", "preprocess-data (1)"),
+        ("preprocess-data (1)", "dataset (2)"), ("initialize (1)", "model (3)"), ("dataset (2)", "train (2)"),
+        ("model (3)", "train (2)"), ("train (2)", "model (3)"), ("dataset (2)", "report (2)"),
+        ("model (3)", "report (2)"),
+    }
+    assert g.nodes["artifact_type:model"].kind == ARTIFACT_TYPE
+    assert g.nodes["job_type:train"].kind == JOB_TYPE
+    # every model node is shown by its type node
+    assert g.owner[f"version:{PROJECT}/convnet:v0"] == "artifact_type:model"
+    assert g.owner["run:r4"] == "job_type:train"
+
+
+def test_an_artifact_type_and_a_job_type_of_the_same_name_stay_apart():
+    m = Graph()
+    v = m.add_node(version_node("p", "data", 0, "train")).id
+    r = m.add_node(run_node("r", "x", "train")).id
+    m.add_edge(v, r)
+    g = view(m.finish(), "type")
+    assert set(g.nodes) == {"artifact_type:train", "job_type:train"}
+    assert g.edges == [("artifact_type:train", "job_type:train")]
+
+
+def test_expanding_one_type_shows_its_versions_and_keeps_the_rest_collapsed():
+    g = view(tutorial_graph(), "type", toggled={"artifact_type:dataset"})
+    assert "mnist-raw:v0 (latest)" in labels(g) and "mnist-preprocess:v0 (latest)" in labels(g)
+    assert "dataset (2)" not in labels(g)
+    assert "model (3)" in labels(g) and "train (2)" in labels(g)
+    assert ("preprocess-data (1)", "mnist-preprocess:v0") in label_edges(g)
+    assert ("mnist-preprocess:v0", "train (2)") in label_edges(g)
+
+
+def test_collapsing_one_type_at_version_level():
+    g = view(tutorial_graph(), "version", toggled={"job_type:train"})
+    assert "train (2)" in labels(g)
+    assert "train:quiet-wave-4" not in labels(g)
+    assert ("train (2)", "trained-model:v1") in label_edges(g)
+    assert "convnet:v0 (latest)" in labels(g)
+
+
+def test_unknown_level_is_an_error():
+    with pytest.raises(ValueError):
+        view(tutorial_graph(), "collection")
+
+
+def test_focus_keeps_two_hops_each_way_and_marks_what_it_left_out():
+    g = view(tutorial_graph(), "version")
+    center = f"version:{PROJECT}/convnet:v0"
+    f = focus(g, center)
+    kept = {n.label for n in f.nodes.values() if n.kind != MORE}
+    assert kept == {
+        "convnet:v0", "initialize:bold-cloud-3",                  # up: the run that logged it (nothing above)
+        "train:quiet-wave-4", "train:brave-leaf-6",                # down 1
+        "trained-model:v0", "trained-model:v1",                    # down 2
+    }
+    more = {(f.nodes[a].label, f.nodes[b].label) for a, b in f.edges if MORE in (f.nodes[a].kind, f.nodes[b].kind)}
+    assert more == {
+        ("+1 more", "train:quiet-wave-4"), ("+1 more", "train:brave-leaf-6"),   # mnist-preprocess:v0 feeds both
+        ("trained-model:v0", "+1 more"), ("trained-model:v1", "+1 more"),       # each goes to a report
+    }
+
+
+def test_focus_limits_fanout_to_the_newest_neighbours():
+    m = Graph()
+    v = m.add_node(version_node("p", "data", 0, "dataset")).id
+    for i in range(20):
+        r = m.add_node(run_node(f"r{i}", f"run-{i}", "train")).id
+        m.add_edge(v, r)
+    f = focus(m.finish(), v, fanout=5)
+    runs = [n.label for n in f.nodes.values() if n.kind == "run"]
+    assert runs == [f"train:run-{i}" for i in range(15, 20)]
+    assert [n.label for n in f.nodes.values() if n.kind == MORE] == ["+15 more"]
+
+
+def test_focus_on_an_unknown_node_is_an_error():
+    with pytest.raises(KeyError):
+        focus(tutorial_graph(), "version:nope/x:v0")
+
+
+def test_map_labels_reaches_labels_and_aliases():
+    g = Graph()
+    g.add_node(Node("a", "version", "x\x1b[31m", aliases=("b\x07",)))
+    shown = g.finish().map_labels(lambda s: s.replace("\x1b", "ESC").replace("\x07", "BEL"))
+    assert shown.nodes["a"].text == "xESC[31m (bBEL)"
+
+
+def test_edges_are_deduplicated_and_self_loops_dropped():
+    g = Graph()
+    g.add_node(Node("a", "run", "a"))
+    g.add_node(Node("b", "version", "b"))
+    g.add_edge("a", "b")
+    g.add_edge("a", "b")
+    g.add_edge("a", "a")
+    assert g.finish().edges == [("a", "b")]
+    with pytest.raises(KeyError):
+        g.add_edge("a", "nope")

@@ -1,0 +1,133 @@
+"""Golden renders of the tutorial pipeline, and the drawing read back: what a person sees must be the graph.
+
+The golden files live in golden/; after a deliberate change to the drawing, regenerate them with
+`LINEAGE_GOLDEN_UPDATE=1 pytest tests/core/lineage` and read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.lineage import draw
+from core.lineage.graph import Graph, Node, view
+from core.lineage.layout import LIST, LR, TB, cell_width, layout
+from core.lineage.render import render
+from lineage_checks import check_drawing
+from lineage_tutorial import tutorial_graph
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = [(level, width, charset) for level in ("type", "version") for width in (80, 120)
+         for charset in ("unicode", "ascii")]
+
+
+@pytest.mark.parametrize(("level", "width", "charset"), CASES)
+def test_tutorial_golden(level, width, charset):
+    ascii = charset == "ascii"
+    text = draw(view(tutorial_graph(), level), width, ascii=ascii)
+    path = GOLDEN / f"tutorial-{level}-{width}-{charset}.txt"
+    if os.environ.get("LINEAGE_GOLDEN_UPDATE"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+    assert max(cell_width(line) for line in text.splitlines()) <= width
+    if ascii:
+        assert text.isascii()
+
+
+@pytest.mark.parametrize(("level", "width", "charset"), CASES)
+def test_tutorial_drawing_reads_back_as_the_graph(level, width, charset):
+    graph = view(tutorial_graph(), level)
+    placed = layout(graph, width, strict=True, ascii=charset == "ascii")
+    assert placed.orientation in (LR, TB)
+    assert check_drawing(graph, placed, ascii=charset == "ascii", width=width) == []
+
+
+def test_type_level_fits_left_to_right_and_version_level_goes_top_to_bottom_at_80():
+    graph = tutorial_graph()
+    assert layout(view(graph, "type"), 80, strict=True).orientation == LR
+    assert layout(view(graph, "version"), 80, strict=True).orientation == TB
+
+
+def test_what_a_reader_sees_in_the_type_level_drawing():
+    text = draw(view(tutorial_graph(), "type"), 80)
+    for box in ("(load-data (1))", "[dataset (2)]", "(preprocess-data (1))", "(initialize (1))", "[model (3)]",
+                "(train (2))", "(report (2))"):
+        assert box in text
+    assert "─▶[dataset (2)]" in text  # arrows point into their targets
+
+
+def test_a_cycle_is_drawn_as_a_loop_into_the_target_input_side():
+    g = Graph()
+    for name, kind in (("a", "run"), ("b", "version"), ("c", "run")):
+        g.add_node(Node(name, kind, name))
+    g.add_edge("a", "b")
+    g.add_edge("b", "c")
+    g.add_edge("c", "b")
+    g.order_hint.update(a=0, b=1, c=2)
+    placed = layout(g.finish(), 80)
+    assert check_drawing(g, placed) == []
+    loop = next(p for p in placed.paths if (p.src, p.dst) == ("c", "b"))
+    assert loop.head == (1, 0)  # it enters b from the left, as every input does
+    assert render(placed) == (
+        "(a)─┬─▶[b]──▶(c)─┐\n"
+        "    └────────────┘\n"
+    )
+
+
+def test_narrow_width_switches_to_top_to_bottom_and_shortens_labels():
+    g = Graph()
+    g.add_node(Node("r", "run", "preprocess-data:" + "x" * 60))
+    g.add_node(Node("v", "version", "mnist-preprocess:v0"))
+    g.add_edge("r", "v")
+    placed = layout(g.finish(), 30, strict=True)
+    assert placed.orientation == TB
+    assert check_drawing(g, placed, width=30) == []
+    assert "…" in render(placed)
+
+
+def test_a_graph_too_wide_to_draw_is_listed_within_the_width():
+    g = Graph()
+    for i in range(12):
+        g.add_node(Node(f"s{i}", "run", f"source-number-{i}"))
+        g.add_node(Node(f"t{i}", "version", f"target-number-{i}"))
+    for i in range(12):
+        for j in range(12):
+            g.add_edge(f"s{i}", f"t{j}")
+    placed = layout(g.finish(), 40, strict=True)
+    assert placed.orientation == LIST
+    assert check_drawing(g, placed, width=40) == []
+    text = render(placed)
+    assert text.startswith("(source-number-0)\n  ──▶ [target-number-0]\n  ──▶ [target-number-1]\n")
+
+
+def test_wide_characters_take_two_cells():
+    g = Graph()
+    g.add_node(Node("a", "run", "训练"))
+    g.add_node(Node("b", "version", "模型:v0"))
+    g.add_edge("a", "b")
+    placed = layout(g.finish(), 80)
+    assert check_drawing(g, placed) == []
+    assert render(placed) == "(训练)──▶[模型:v0]\n"
+
+
+def test_same_graph_same_text_whatever_the_hash_seed():
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from lineage_tutorial import tutorial_graph; from core.lineage import draw, view;"
+        "print(draw(view(tutorial_graph(), 'version'), 80) + draw(view(tutorial_graph(), 'type'), 80))"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        result = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], env=env,
+                                capture_output=True, text=True, check=True)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_empty_graph_draws_nothing():
+    assert draw(Graph(), 80) == ""
