@@ -49,7 +49,9 @@ class Artifact:
 
     # -- adding files -------------------------------------------------------------------------------------------
     def _add(self, path: str, source: Path, overwrite: bool) -> None:
-        path = names.check_path(path)
+        self._add_checked(names.check_path(path), source, overwrite)
+
+    def _add_checked(self, path: str, source: Path, overwrite: bool) -> None:
         if path in self._sources and not overwrite and self._sources[path] != source:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}; pass overwrite=True")
         self._sources[path] = source
@@ -74,22 +76,16 @@ class Artifact:
         prefix = None if name in (None, "", ".") else names.check_path(name)
         real_root = root.resolve()
         found = []
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames.sort()
-            for fname in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-                full = Path(dirpath) / fname
-                if full.is_symlink():
-                    target = full.resolve()
-                    if not target.is_relative_to(real_root):
-                        raise ValidationError(f"{full} is a symlink pointing outside {root} ({target}); refused")
-                    if not target.is_file():
-                        continue
-                rel = full.relative_to(root).as_posix()
-                found.append((f"{prefix}/{rel}" if prefix else rel, full.absolute()))
-        for path, source in found:
-            names.check_path(path)
-        for path, source in found:
-            self._add(path, source, overwrite=merge)
+        for full, rel, is_link in _walk_files(str(root.absolute())):
+            if is_link:
+                target = Path(full).resolve()
+                if not target.is_relative_to(real_root):
+                    raise ValidationError(f"{full} is a symlink pointing outside {root} ({target}); refused")
+                if not target.is_file():
+                    continue
+            found.append((names.check_path(f"{prefix}/{rel}" if prefix else rel), Path(full)))
+        for path, source in found:  # all valid: add them (nothing is added when one is refused)
+            self._add_checked(path, source, overwrite=merge)
 
     @contextlib.contextmanager
     def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
@@ -159,3 +155,18 @@ class Artifact:
     def is_wandb(obj: object) -> bool:
         return type(obj).__module__.startswith("wandb.") and hasattr(obj, "manifest")
 
+
+def _walk_files(top: str):
+    """(path, path relative to `top` in POSIX form, is a symlink) of every file and symlink under `top`; symlinked
+    directories are listed, not entered (as os.walk without followlinks), from one scandir per directory."""
+    stack = [(top, "")]
+    while stack:
+        directory, rel = stack.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    yield entry.path, rel + entry.name, True
+                elif entry.is_dir():
+                    stack.append((entry.path, f"{rel}{entry.name}/"))
+                elif entry.is_file():
+                    yield entry.path, rel + entry.name, False

@@ -1,9 +1,11 @@
 """The content-addressed blob store: `objects/<alg>/<2 hex>/<rest>`, read-only files, written atomically.
 
 A file is hashed while it is copied in (one pass over the bytes) to a temporary file under `tmp/`, named with the
-writer's pid. A `BlobBatch` collects the blobs of one artifact and publishes them together: one sync of the data,
-the renames into `objects/`, one sync of the directories. Only then may a version row that references them be
-committed, so a crash at any point leaves either no version or a version whose blobs are all durable.
+writer's pid. Big files are hashed in the calling thread while a second thread writes the same buffers straight to
+the disk (O_DIRECT), so logging a big file costs about what hashing it does. A `BlobBatch` collects the blobs of one
+artifact and publishes them together: the data made durable (an fsync per file for a few files, one `syncfs` for
+many), the renames into `objects/`, the directories made durable. Only then may a version row that references
+them be committed, so a crash at any point leaves either no version or a version whose blobs are all durable.
 
 Writers hold a shared lock on `gc.lock` from their first blob until their version is committed; `gc` takes it
 exclusively, so it never removes a blob (or a temporary file) that a live writer is about to commit.
@@ -15,8 +17,12 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import itertools
+import mmap
 import os
+import queue
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +39,140 @@ class StoreFullError(ArtifactsError):
     """The disk (or a file size limit) refused a blob write; nothing was logged."""
 
 
-def _syncfs_fn():
+SMALL_FILE = 1 << 20        # read in one go; bigger files go through the two-thread pipeline
+_BUFFERS = 4                # buffers in flight between the hashing and the writing thread
+FEW_FILES = 32              # up to this many new blobs: fsync each; more: one syncfs for the filesystem
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _libc_fn(name: str, argtypes=None):
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.syncfs
+        fn = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
+    if argtypes is not None:
+        fn.argtypes = argtypes
+    return fn
 
 
-_SYNCFS = _syncfs_fn()
+_SYNCFS = _libc_fn("syncfs")
+_SYNC_FILE_RANGE = _libc_fn("sync_file_range", [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint])
+
+
+def _write_all(fd: int, view: memoryview, direct: "_Direct | None" = None) -> None:
+    written, n = 0, len(view)
+    while written < n:
+        try:
+            written += _write(fd, view[written:])
+        except OSError as exc:
+            if direct is None or not direct.on or exc.errno != errno.EINVAL:
+                raise
+            direct.off()  # the device wants another alignment (or a short write broke ours): write buffered
+
+
+class _Direct:
+    """O_DIRECT on a blob being written: its bytes go from our buffers to the disk with no copy into the page
+    cache and no writeback to wait for, which leaves the CPU to hashing. Switched off for good at the first write
+    that is not 4 KiB-aligned (the tail of the file) or that the filesystem refuses."""
+
+    ALIGN = 4096
+
+    def __init__(self, fd: int, enable: bool) -> None:
+        self.fd = fd
+        self.on = False
+        if enable and hasattr(os, "O_DIRECT"):
+            try:
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_DIRECT)
+                self.on = True
+            except OSError:  # tmpfs and friends: buffered writes, with early writeback
+                pass
+
+    def fits(self, offset: int, n: int) -> bool:
+        if self.on and (offset % self.ALIGN or n % self.ALIGN):
+            self.off()
+        return self.on
+
+    def off(self) -> None:
+        if self.on:
+            fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+            self.on = False
+
+
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to start writing these bytes to disk now, so the final fsync has little left to wait for."""
+    if _SYNC_FILE_RANGE is not None:
+        _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+
+def _copy_small(src_fd: int, out: int, hasher, size_hint: int) -> int:
+    size = 0
+    want = size_hint + 1  # one byte more than fstat said: a short read that reaches that size is the end
+    while chunk := os.read(src_fd, want):
+        hasher.update(chunk)
+        _write_all(out, memoryview(chunk))
+        size += len(chunk)
+        if len(chunk) < want and size >= size_hint:
+            break
+        want = 1 << 16  # the file grew while we read it, or the read came back short: go on to its end
+    return size
+
+
+def copy_hashing(src_fd: int, out: int, alg: str, *, durable: bool) -> tuple[str, int]:
+    """Copy `src_fd` to `out` while hashing the bytes, one pass -> (base64 digest, size). `durable`: the caller
+    will fsync `out`; big files are then written with O_DIRECT (or their writeback started chunk by chunk), so
+    that the fsync has little left to wait for."""
+    hasher = new_hasher(alg)
+    hint = os.fstat(src_fd).st_size
+    if hint <= SMALL_FILE:
+        size = _copy_small(src_fd, out, hasher, hint)
+    else:
+        size = _copy_pipelined(src_fd, out, hasher, durable)
+    return b64(hasher.digest()), size
+
+
+def _copy_pipelined(src_fd: int, out: int, hasher, durable: bool) -> int:
+    """Hash in this thread while a writer thread writes the same buffers (hashlib and os.write drop the GIL)."""
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    full: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(_BUFFERS):
+        free.put(mmap.mmap(-1, CHUNK))  # page-aligned, as O_DIRECT needs
+    failure: list[BaseException] = []
+    direct = _Direct(out, durable)
+
+    def writer() -> None:
+        offset = 0
+        try:
+            while (item := full.get()) is not None:
+                buf, n = item
+                direct.fits(offset, n)
+                with memoryview(buf) as view:
+                    _write_all(out, view[:n], direct)
+                if durable and not direct.on:
+                    _start_writeback(out, offset, n)
+                offset += n
+                free.put(buf)
+        except BaseException as exc:  # handed to the hashing thread, which raises it
+            failure.append(exc)
+            free.put(None)
+
+    thread = threading.Thread(target=writer, name="blob-writer", daemon=True)
+    thread.start()
+    size = 0
+    try:
+        while (buf := free.get()) is not None:
+            n = os.readv(src_fd, [buf])
+            if not n:
+                break
+            full.put((buf, n))
+            with memoryview(buf) as view:
+                hasher.update(view[:n])  # the writer only reads this buffer too
+            size += n
+    finally:
+        full.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+    return size
 
 
 @dataclass
@@ -49,7 +180,7 @@ class StagedBlob:
     alg: str
     digest: str          # base64, as in the manifest
     size: int
-    tmp: Path | None     # None when the blob already exists
+    tmp: str | None      # the temp file; None when the blob already exists
 
 
 @dataclass
@@ -59,6 +190,7 @@ class BlobBatch:
     blobs: "BlobStore"
     staged: list[StagedBlob] = field(default_factory=list)
     _lock_fd: int | None = None
+    _pending: set = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock_fd = self.blobs.lock_shared()
@@ -66,12 +198,17 @@ class BlobBatch:
     def add_file(self, src: str | os.PathLike, alg: str, known: tuple[str, int] | None = None) -> StagedBlob:
         """Stage `src`. `known` = (digest, size) from the checksum cache: when that blob exists nothing is read."""
         if known is not None and self.blobs.exists(alg, known[0], known[1]):
-            blob = StagedBlob(alg, known[0], known[1], None)
-        else:
-            blob = self.blobs.copy_in(src, alg)
-            if self.blobs.exists(alg, blob.digest, blob.size):
-                os.unlink(blob.tmp)
+            return self._accept(StagedBlob(alg, known[0], known[1], None))
+        return self._accept(self.blobs.copy_in(src, alg))
+
+    def _accept(self, blob: StagedBlob) -> StagedBlob:
+        if blob.tmp is not None:
+            key = (blob.alg, blob.digest)
+            if key in self._pending or self.blobs.exists(blob.alg, blob.digest, blob.size):
+                os.unlink(blob.tmp)  # stored already, or staged earlier in this batch
                 blob.tmp = None
+            else:
+                self._pending.add(key)
         self.staged.append(blob)
         return blob
 
@@ -79,16 +216,20 @@ class BlobBatch:
         pending = [b for b in self.staged if b.tmp is not None]
         if not pending:
             return
-        self.blobs.sync([b.tmp for b in pending])
-        dirs = set()
+        use_syncfs = len(pending) > FEW_FILES
+        self.blobs.sync([b.tmp for b in pending], use_syncfs)
+        dirs: set[str] = set()
+        made: set[str] = set()
         for blob in pending:
-            final = self.blobs.path(blob.alg, blob.digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(blob.tmp, 0o444)
-            os.replace(blob.tmp, final)
+            final = self.blobs.path_str(blob.alg, blob.digest)
+            parent = os.path.dirname(final)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            os.replace(blob.tmp, final)  # the temp file was created read-only (0444)
             blob.tmp = None
-            dirs.add(final.parent)
-        self.blobs.sync_dirs(sorted(dirs))
+            dirs.add(parent)
+        self.blobs.sync_dirs(sorted(dirs), use_syncfs)
 
     def discard(self) -> None:
         for blob in self.staged:
@@ -112,63 +253,53 @@ class BlobStore:
         self.lock_path = root / "gc.lock"
         for d in (self.objects, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
+        self._objects_str = os.fspath(self.objects)
+        self._tmp_str = os.fspath(self.tmp)
+        self._nonce = secrets.token_hex(4)  # with the pid and a counter: unique temp names, one getrandom in all
+        self._count = itertools.count()
 
     # -- naming -----------------------------------------------------------------------------------------------
     def path(self, alg: str, digest: str) -> Path:
+        return Path(self.path_str(alg, digest))
+
+    def path_str(self, alg: str, digest: str) -> str:
         hexkey = b64_to_hex(digest)
-        return self.objects / alg / hexkey[:2] / hexkey[2:]
+        return f"{self._objects_str}/{alg}/{hexkey[:2]}/{hexkey[2:]}"
 
     def exists(self, alg: str, digest: str, size: int) -> bool:
         try:
-            return os.stat(self.path(alg, digest)).st_size == size
+            return os.stat(self.path_str(alg, digest)).st_size == size
         except FileNotFoundError:
             return False
 
     # -- writing ----------------------------------------------------------------------------------------------
     def copy_in(self, src: str | os.PathLike, alg: str) -> StagedBlob:
-        """Copy `src` to a temp file while hashing it; the caller publishes or discards it."""
-        tmp = self.tmp / f"{os.getpid()}-{secrets.token_hex(6)}.tmp"
-        hasher = new_hasher(alg)
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
-        size = 0
-        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        """Copy `src` to a read-only temp file while hashing it; the caller publishes or discards it."""
+        tmp = f"{self._tmp_str}/{os.getpid()}-{self._nonce}-{next(self._count)}.tmp"
+        src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            with open(src, "rb", buffering=0) as handle:
-                while n := handle.readinto(buf):
-                    chunk = view[:n]
-                    hasher.update(chunk)
-                    written = 0
-                    while written < n:
-                        written += _write(out, chunk[written:])
-                    size += n
-        except OSError as exc:
-            os.close(out)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            if exc.errno in _FULL:
-                raise StoreFullError(
-                    f"cannot store {os.fspath(src)!r}: {os.strerror(exc.errno)} in {self.root}; "
-                    "free some space (or raise the file size limit) and log again; nothing was logged"
-                ) from exc
-            raise
-        except BaseException:
-            os.close(out)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        os.close(out)
-        return StagedBlob(alg, b64(hasher.digest()), size, tmp)
-
-    def sync(self, files: list[Path]) -> None:
-        """Make the data of `files` durable: one syncfs where Linux has it, else one fsync each."""
-        if _SYNCFS is not None:
-            fd = os.open(self.root, os.O_RDONLY)
+            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
             try:
-                if _SYNCFS(fd) == 0:
-                    return
-            finally:
-                os.close(fd)
+                digest, size = copy_hashing(src_fd, out, alg, durable=True)
+            except BaseException as exc:
+                os.close(out)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                if isinstance(exc, OSError) and exc.errno in _FULL:
+                    raise StoreFullError(
+                        f"cannot store {os.fspath(src)!r}: {os.strerror(exc.errno)} in {self.root}; "
+                        "free some space (or raise the file size limit) and log again; nothing was logged"
+                    ) from exc
+                raise
+            os.close(out)
+        finally:
+            os.close(src_fd)
+        return StagedBlob(alg, digest, size, tmp)
+
+    def sync(self, files: list[str], use_syncfs: bool = True) -> None:
+        """Make the data of `files` durable: one syncfs (when asked and Linux has it), else one fsync each."""
+        if use_syncfs and self._syncfs():
+            return
         for path in files:
             fd = os.open(path, os.O_RDONLY)
             try:
@@ -176,16 +307,21 @@ class BlobStore:
             finally:
                 os.close(fd)
 
-    def sync_dirs(self, dirs: list[Path]) -> None:
-        if _SYNCFS is not None:
-            fd = os.open(self.root, os.O_RDONLY)
-            try:
-                if _SYNCFS(fd) == 0:
-                    return
-            finally:
-                os.close(fd)
-        for d in {*dirs, *(p.parent for p in dirs)}:
-            fsync_dir(d)
+    def sync_dirs(self, dirs: list[str], use_syncfs: bool = True) -> None:
+        """Make the renames into `dirs` durable (and the creation of new fan-out directories)."""
+        if use_syncfs and self._syncfs():
+            return
+        for d in sorted({*dirs, *(os.path.dirname(d) for d in dirs), self._objects_str}, reverse=True):
+            fsync_dir(d)  # the fan-out dirs, then objects/<alg> and objects/ that may have gained them
+
+    def _syncfs(self) -> bool:
+        if _SYNCFS is None:
+            return False
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            return _SYNCFS(fd) == 0
+        finally:
+            os.close(fd)
 
     # -- the gc lock ------------------------------------------------------------------------------------------
     def lock_shared(self) -> int:

@@ -14,8 +14,9 @@ import fcntl
 import os
 from pathlib import Path
 
+from core.blobs import copy_hashing
 from core.errors import IntegrityError, ValidationError
-from core.hashing import CHUNK, b64, cached_file_digest, new_hasher
+from core.hashing import PROCESS_CACHE, StatKey, cached_file_digest
 
 _FICLONE = 0x40049409
 
@@ -32,16 +33,12 @@ def _reflink(src: Path, dst_fd: int) -> bool:
 
 
 def _copy_verified(src: Path, dst_fd: int, alg: str) -> str:
-    hasher = new_hasher(alg)
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    with open(src, "rb", buffering=0) as handle:
-        while n := handle.readinto(buf):
-            hasher.update(view[:n])
-            written = 0
-            while written < n:
-                written += os.write(dst_fd, view[written:n])
-    return b64(hasher.digest())
+    """Copy a blob out while re-hashing it (big files hash in one thread while another writes) -> its digest."""
+    fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return copy_hashing(fd, dst_fd, alg, durable=False)[0]
+    finally:
+        os.close(fd)
 
 
 def _check_inside(root: Path, directory: Path) -> None:
@@ -88,4 +85,5 @@ def download(store, version, root: str | os.PathLike | None = None) -> Path:
             raise
         os.close(fd)
         os.replace(tmp, dest)
+        PROCESS_CACHE.put(StatKey.of(dest), version.alg, entry.digest)  # a second download reads nothing
     return base

@@ -8,11 +8,12 @@ W&B's default scheme: a file's digest is base64(md5(bytes)); an artifact's diges
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MD5 = "md5"
 XXH128 = "xxh128"
@@ -48,7 +49,7 @@ def b64(raw: bytes) -> str:
 
 
 def b64_to_hex(digest: str) -> str:
-    return base64.b64decode(digest).hex()
+    return binascii.a2b_base64(digest).hex()
 
 
 def hash_bytes(data: bytes, alg: str = MD5) -> str:
@@ -71,15 +72,13 @@ def hash_file(path: str | os.PathLike, alg: str = MD5) -> str:
 def manifest_digest(entries: Iterable[tuple[str, str]], alg: str = MD5) -> str:
     """The artifact digest over (path, file digest) pairs, exactly as the wandb SDK computes it."""
     hasher = new_hasher(alg)
-    hasher.update(_MANIFEST_HEADER)
-    for path, digest in sorted(entries):
-        hasher.update(f"{path}:{digest}\n".encode())
+    hasher.update(_MANIFEST_HEADER + "".join(f"{path}:{digest}\n" for path, digest in sorted(entries)).encode())
     return hasher.hexdigest()
 
 
-@dataclass(frozen=True)
-class StatKey:
-    """What identifies unchanged file content without reading it: (path, size, mtime_ns, inode)."""
+class StatKey(NamedTuple):
+    """What identifies unchanged file content without reading it: (path, size, mtime_ns, inode). A named tuple:
+    it is hashed several times per file when thousands of files are logged."""
 
     path: str
     size: int

@@ -7,6 +7,7 @@ training loop pays microseconds per call while a TUI in another process still fo
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -94,6 +95,7 @@ class Run:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"run-{self.id}-heartbeat", daemon=True)
         self._thread.start()
+        atexit.register(self._finish_at_exit)  # as wandb: a script that never calls finish() keeps its rows
 
     def __repr__(self) -> str:
         return f"Run({self.project}/{self.name}, id={self.id}, job_type={self.job_type!r}, state={self.state!r})"
@@ -258,10 +260,15 @@ class Run:
         if self.state != "running":
             raise ValidationError(f"run {self.name} has already ended ({self.state}); start a new one with init()")
 
+    def _finish_at_exit(self) -> None:
+        if self.state == "running":
+            self.finish()
+
     def finish(self, exit_code: int | None = None, *, state: str | None = None, error: str | None = None) -> None:
         """End the run: "finished" (or "failed" for a non-zero exit_code, or the given state)."""
         if self.state != "running":
             return
+        atexit.unregister(self._finish_at_exit)
         state = state or ("failed" if exit_code else "finished")
         if state not in {"finished", "failed", "cancelled", "crashed"}:
             raise ValidationError(f"unknown run state {state!r}")

@@ -66,6 +66,7 @@ def commit_version(
     """Record a version whose blobs already exist; dedup by digest; move `latest` and `aliases`; add the output
     edge. -> the ArtifactVersion."""
     digest = manifest_digest(((e.path, e.digest) for e in entries), alg)
+    metadata = names.check_metadata(metadata)  # again: a dict changed in place after the check holds NaN as NaN
     now = time.time()
     with store.db.write() as conn:
         pid = ensure_project(conn, project)
