@@ -169,6 +169,8 @@ def parse_ref(ref: str, project: str | None = None) -> tuple[str, str, str]:
     body, sep, alias = ref.rpartition(":") if ":" in ref else (ref, "", "latest")
     if sep and not alias:
         raise ValidationError(f"artifact reference {ref!r} has an empty alias after ':'")
+    if ":" in body:
+        raise ValidationError(f"artifact reference {ref!r} has more than one ':'; write 'project/name:alias'")
     parts = body.split("/")
     if len(parts) == 1:
         if project is None:

@@ -173,7 +173,9 @@ class Store:
                 (cid, alias),
             )
         if row is None:
-            raise NotFoundError(f"artifact {project}/{name} has no version {alias!r}")
+            if names.is_version_alias(alias):
+                raise NotFoundError(f"artifact {project}/{name} has no version {alias} (see `artifacts-tui ls {project}`)")
+            raise NotFoundError(f"no version of {project}/{name} has the alias {alias!r}")
         return self._version(row)
 
     def _version_by_id(self, vid: int) -> ArtifactVersion:

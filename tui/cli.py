@@ -44,6 +44,10 @@ def open_cli_store(args: argparse.Namespace):
     embedded store at `--store`, else at the default home of `core.open_store`."""
     import core
 
+    if args.store is not None and args.command not in (None, "run") and not os.path.exists(args.store):
+        from core.errors import NotFoundError
+
+        raise NotFoundError(f"no store at {args.store} (a typo? `run` creates one; the app opens an empty one)")
     local = core.open_store(args.store)
     if getattr(args, "wandb", None) is not None:
         from tui.commands.wandb_open import open_wandb_store
@@ -72,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a download root that cannot be made, a full disk, ...: one line, not a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"artifacts-tui: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 def _open_app(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ def test_ls_lists_projects_then_collections(filled, capsys):
 
 
 def test_ls_of_an_empty_store_says_how_to_start(tmp_path, capsys):
+    core.open_store(tmp_path / "empty")
     assert cli("--store", str(tmp_path / "empty"), "ls") == 0
     assert "no projects" in capsys.readouterr().out
 

@@ -109,6 +109,7 @@ def cmd_alias(args) -> int:
     store = _store(args)
     v = store.artifact(_split_project_ref(args.ref))
     if args.action == "add":
+        names.check_alias(args.alias)
         before = store.alias_holder(v.project, v.name, args.alias) if not names.is_version_alias(args.alias) else None
         store.add_alias(v, args.alias)
         moved = f" (moved from {before.version})" if before is not None and before.id != v.id else ""
