@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 
+class UndoConflict(Exception):
+    """The alias changed elsewhere since the recorded change: undoing it would silently overwrite that."""
+
+
 @dataclass(frozen=True)
 class AliasChange:
     action: Literal["add", "remove"]
@@ -87,6 +91,7 @@ class AliasEditor:
             if not self._undo:
                 return None
             change = self._undo[-1]
+            self._check_unchanged(change)
             version = self.store.artifact(change.ref)
             if change.action == "remove":
                 self.store.add_alias(version, change.alias)
@@ -101,6 +106,19 @@ class AliasEditor:
                 self.store.add_alias(self.store.artifact(change.previous), change.alias)
             self._undo.pop()
             return change
+
+    def _check_unchanged(self, change: AliasChange) -> None:
+        """Raise `UndoConflict` (dropping the record) unless the alias is where `change` left it."""
+        project, rest = change.ref.split("/", 1)
+        name = rest.rsplit(":", 1)[0]
+        expected = None if change.action == "remove" else change.ref
+        holder = alias_holder(self.store, project, name, change.alias)
+        if holder == expected or (holder is None and change.action == "add" and change.previous is None):
+            return  # as left (or already back where undo would put it)
+        self._undo.pop()
+        if holder is None:
+            raise UndoConflict(f"{change.alias} was removed from v{change.index} since; not undone")
+        raise UndoConflict(f"{change.alias} moved to {holder.rsplit(':', 1)[1]} since; not undone")
 
     def _push(self, change: AliasChange) -> None:
         self._undo.append(change)

@@ -20,6 +20,7 @@ def snapshot_app(make_app, monkeypatch):
     monkeypatch.setattr("tui.widgets.formatting.timestamp", lambda then: FIXED_TIME)
 
     def make(store):
+        monkeypatch.setenv("ARTIFACTS_TUI_HOME", str(store.root))  # the default store, as the subtitle says
         app = make_app(store, poll_interval=5.0)
         app.sub_title = "~/.local/share/artifacts-tui"
         return app

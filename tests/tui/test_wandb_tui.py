@@ -38,7 +38,7 @@ async def test_explorer_browses_the_server(wandb_store, make_app):
         labels = tree_labels(app)
         assert labels[:3] == ["demo", "dataset 1", "mnist-raw 3"]
         assert labels[3].startswith("v2 ") and "latest" in labels[3]
-        assert labels[4] == "v1  best  211 B · 3m"
+        assert labels[4] == "v1 211 B · 3m  best "
         text = screen_text(app)
         for expected in ("v1 of 3", "best", "211 B in 3 files", "Raw digits, split", "load-digits"):
             assert expected in text, expected
@@ -61,7 +61,7 @@ async def test_an_alias_added_from_the_keyboard_lands_on_the_server(server, wand
         await pilot.press("enter")
         await settle(pilot)
         assert "gold" in server.find("demo", "mnist-raw", "v0").aliases
-        assert await wait_until(pilot, lambda: any(label.startswith("v0  gold ") for label in tree_labels(app)))
+        assert await wait_until(pilot, lambda: any(label.startswith("v0 ") and label.endswith(" gold ") for label in tree_labels(app)))
 
 
 def app_on(store) -> ArtifactsApp:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from core import names
 from core.errors import IntegrityError, NotFoundError, ValidationError
+from tui.widgets.formatting import human_size  # one size format for the CLI and the TUI
 
 
 def printable(value: object, multiline: bool = False) -> str:
@@ -20,15 +21,6 @@ def printable(value: object, multiline: bool = False) -> str:
     from tui.safe import safe_str
 
     return safe_str(value, multiline=multiline)
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def age(when: datetime, now: datetime | None = None) -> str:

@@ -74,6 +74,11 @@ class StoreScreen(Screen):
         return self._start(_Job(group, call, then, loading, exclusive, on_error))
 
     def _start(self, job: _Job) -> Worker:
+        if job.exclusive:
+            # Textual cancels the group's workers; one cancelled before its thread started never reports a final
+            # state, so forget them here (and their loading indicators) rather than wait for an event.
+            for old in [w for w, j in self._jobs.items() if j.group == job.group]:
+                self._forget(old)
         worker = self.run_worker(
             job.call, name=job.group, group=job.group, thread=True, exclusive=job.exclusive, exit_on_error=False
         )
@@ -91,11 +96,7 @@ class StoreScreen(Screen):
         job = self._jobs.get(event.worker)
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
-        del self._jobs[event.worker]
-        if job.loading is not None and job.loading.loading and not any(
-            j.loading is job.loading for j in self._jobs.values()
-        ):
-            job.loading.loading = False
+        self._forget(event.worker)
         if event.state == WorkerState.SUCCESS:
             if self._busy_notified and job.group != "poll":
                 self._busy_notified = False
@@ -104,6 +105,14 @@ class StoreScreen(Screen):
                 job.then(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self._failed(job, event.worker.error)
+
+    def _forget(self, worker: Worker) -> None:
+        """Drop `worker`'s job; its widget stops loading unless another pending job still loads into it."""
+        job = self._jobs.pop(worker, None)
+        if job is None or job.loading is None:
+            return
+        if job.loading.loading and not any(j.loading is job.loading for j in self._jobs.values()):
+            job.loading.loading = False
 
     def _failed(self, job: _Job, error: BaseException | None) -> None:
         from core.errors import StoreBusyError

@@ -7,6 +7,8 @@ live when the store changes, keeping the cursor where it was.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -14,12 +16,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static, Tree
 
 from tui.alias_undo import AliasChange, AliasEditor
 from tui.messages import JumpToRun, JumpToVersion
-from tui.safe import join_text, safe_text
-from tui.screens.base import StoreScreen
+from tui.safe import join_text, safe_str, safe_text
+from tui.screens.base import StoreScreen, describe_error
 from tui.widgets.artifact_tree import (
     ArtifactTree,
     CollectionItem,
@@ -32,6 +34,22 @@ from tui.widgets.version_details import VersionDetails, VersionOverview
 
 PAGE = 200  # versions per page of a collection
 START_COMMAND = "artifacts-tui run pipeline --dataset digits"
+
+
+def start_command(store: Any) -> str:
+    """The command that fills this store: with `--store PATH` unless it is the default one (which the bare
+    command writes to)."""
+    import shlex
+
+    from core import default_home
+
+    root = getattr(store, "root", None)
+    if root is None:
+        return START_COMMAND
+    root = Path(root).expanduser().resolve()
+    if root == default_home().expanduser().resolve():
+        return START_COMMAND
+    return f"artifacts-tui --store {shlex.quote(str(root))} run pipeline --dataset digits"
 
 
 def load_catalog(store: Any) -> dict[str, list[Any]]:
@@ -47,6 +65,23 @@ def load_page(store: Any, project: str, name: str, below: int | None, down_to: i
     if down_to is not None:
         low = max(0, min(low, down_to - PAGE // 2))
     return store.versions(project, name, offset=low, limit=top - low), total
+
+
+def alias_hits(store: Any, keys: list[tuple[str, str]], alias: str) -> set[tuple[str, str]]:
+    """The collections among `keys` where some version holds `alias` (an exact alias name; the store lists
+    no aliases, so loaded versions are what the tree matches by part of a name)."""
+    from core.errors import ArtifactsError
+
+    if re.fullmatch(r"v\d+", alias):  # "name:v3" is a version number, not an alias
+        return set()
+    hits = set()
+    for project, name in keys:
+        try:
+            store.artifact(f"{project}/{name}:{alias}")
+        except (ArtifactsError, ValueError):
+            continue
+        hits.add((project, name))
+    return hits
 
 
 class ExplorerScreen(StoreScreen):
@@ -113,7 +148,9 @@ class ExplorerScreen(StoreScreen):
     def _empty_text(self) -> Text:
         text = Text("No artifacts in this store yet.\n\n", style="bold")
         text.append("Log the tutorial pipeline on the digits dataset (no download needed):\n\n", style="")
-        text.append(f"  {START_COMMAND}\n", style="bold")
+        text.append("  ")
+        text.append_text(safe_text(start_command(self.store), "bold"))
+        text.append("\n")
         runner = self.active_bindings.get("r")
         if runner is not None and runner.binding.description:
             text.append(f"\nor press r ({runner.binding.description}) to start it from here.\n", style="")
@@ -175,8 +212,10 @@ class ExplorerScreen(StoreScreen):
         self._current_version = None
         item = event.item
         if isinstance(item, CollectionItem):
-            message = join_text(safe_text(f"{item.project}/{item.name}"), " (", safe_text(item.type),
-                                "): expand it to list its versions.")
+            node = self.tree.cursor_node
+            hint = ("pick one of its versions below to see its details" if node is not None and node.is_expanded
+                    else "press enter to list its versions")
+            message = join_text(safe_text(f"{item.project}/{item.name}"), " (", safe_text(item.type), f"): {hint}.")
         elif isinstance(item, TypeItem):
             message = join_text("Artifacts of type ", safe_text(item.type), " in ", safe_text(item.project), ".")
         elif isinstance(item, ProjectItem):
@@ -186,6 +225,12 @@ class ExplorerScreen(StoreScreen):
         self.details.clear(message)
         if had_version:
             self.refresh_bindings()
+
+    @on(Tree.NodeExpanded)
+    @on(Tree.NodeCollapsed)
+    def _collection_toggled(self, event: Tree.NodeExpanded | Tree.NodeCollapsed) -> None:
+        if event.node is self.tree.cursor_node and isinstance(event.node.data, CollectionItem):
+            self.on_artifact_tree_other_highlighted(ArtifactTree.OtherHighlighted(event.node.data))
 
     def _load_details(self, item: VersionItem) -> None:
         ref = item.ref
@@ -228,8 +273,6 @@ class ExplorerScreen(StoreScreen):
     # ----- aliases -------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add_alias", "remove_alias"):
-            return True if self._current_version is not None else None
         if action == "undo":
             return True if self.aliases.can_undo else None
         return True
@@ -237,7 +280,7 @@ class ExplorerScreen(StoreScreen):
     def action_add_alias(self) -> None:
         version = self._current_version
         if version is None:
-            self.notify("Select a version first.", markup=False)
+            self.notify("Select a version first (a adds an alias to a version).", markup=False)
             return
         from tui.screens.dialogs import AddAliasDialog
 
@@ -250,7 +293,7 @@ class ExplorerScreen(StoreScreen):
     def action_remove_alias(self) -> None:
         version = self._current_version
         if version is None:
-            self.notify("Select a version first.", markup=False)
+            self.notify("Select a version first (d removes an alias from a version).", markup=False)
             return
         if not [a for a in version.aliases if a != "latest"]:
             self.notify(f"v{version.index} has no alias to remove ('latest' is managed by the store).", markup=False)
@@ -270,7 +313,17 @@ class ExplorerScreen(StoreScreen):
                 return
             self._alias_changed(change, prefix="undone: ")
 
-        self.fetch("alias", self.aliases.undo, undone, exclusive=False)
+        def refused(error: BaseException) -> None:
+            from tui.alias_undo import UndoConflict
+
+            if isinstance(error, UndoConflict):
+                self.notify(safe_str(str(error)), title="Alias", severity="warning", markup=False)
+                self.refresh_bindings()
+                self.refresh_data()
+            else:
+                self.notify(describe_error(error), title="Store error", severity="error", markup=False)
+
+        self.fetch("alias", self.aliases.undo, undone, exclusive=False, on_error=refused)
 
     def _alias_changed(self, change: AliasChange, prefix: str = "") -> None:
         self.notify(prefix + change.describe(), title="Alias", markup=False, timeout=3)
@@ -285,7 +338,12 @@ class ExplorerScreen(StoreScreen):
 
     @on(Input.Changed, "#tree-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tree.filter_text = event.value
+        text = event.value
+        self.tree.filter_text = text
+        if text.strip():
+            keys = self.tree.collection_keys()
+            self.fetch("alias-filter", lambda: alias_hits(self.store, keys, text.strip()),
+                       lambda hits: self.tree.set_alias_hits(text, hits), on_error=lambda _error: None)
 
     @on(Input.Submitted, "#tree-filter")
     def _filter_submitted(self) -> None:

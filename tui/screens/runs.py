@@ -26,6 +26,9 @@ def load_overview(store: Any, project: str, run_id: str) -> RunOverview:
     return RunOverview(run, run.inputs(), run.outputs())
 
 
+REREAD_S = 5.0  # a run that dies writes nothing, so the token never moves: re-read to show "crashed" and ages
+
+
 class RunsScreen(StoreScreen):
     """Runs with job type, state, age and summary metrics; config, summary, artifacts and chart of one."""
 
@@ -58,6 +61,11 @@ class RunsScreen(StoreScreen):
     def on_mount(self) -> None:
         self.query_one(RunTable).focus()
         self._load_runs()
+        self.set_interval(REREAD_S, self._reread)
+
+    def _reread(self) -> None:
+        if self.is_current and not any(j.group in ("runs", "run") for j in self._jobs.values()):
+            self.refresh_data()
 
     def refresh_data(self) -> None:
         self._load_runs()

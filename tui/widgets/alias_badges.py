@@ -17,19 +17,23 @@ USER_BADGE = "bold #101010 on #7fb4e0"
 LATEST_BADGE = "bold #101010 on #9ccf8a"
 
 
-def badge(alias: str) -> Text:
+def badge(alias: str, max_length: int | None = None) -> Text:
+    """One badge; an alias longer than `max_length` is cut and ends in "…"."""
     style = LATEST_BADGE if alias == "latest" else USER_BADGE
-    return Text(f" {safe_str(alias)} ", style=style)
+    shown = safe_str(alias)
+    if max_length is not None and len(shown) > max_length:
+        shown = shown[: max_length - 1] + "…"
+    return Text(f" {shown} ", style=style)
 
 
-def alias_badges(aliases: Iterable[str], *, separator: str = " ") -> Text:
+def alias_badges(aliases: Iterable[str], *, separator: str = " ", max_length: int | None = None) -> Text:
     """Badges for `aliases`, user aliases first (in the given order), `latest` last."""
     ordered = [a for a in aliases if a != "latest"] + [a for a in aliases if a == "latest"]
     text = Text()
     for i, alias in enumerate(ordered):
         if i:
             text.append(separator)
-        text.append_text(badge(alias))
+        text.append_text(badge(alias, max_length))
     return text
 
 

@@ -61,6 +61,11 @@ class MoreItem:
 
 
 @dataclass(frozen=True)
+class NoMatchItem:
+    """The one row shown when the filter matches nothing."""
+
+
+@dataclass(frozen=True)
 class PlaceholderItem:
     """The "loading…" row under a collection until its first page arrives."""
 
@@ -79,13 +84,16 @@ class _Collection:
         return min(self.versions) if self.versions else self.total
 
 
+BADGE_MAX = 12  # characters of an alias shown in a tree row (the overview shows it whole)
+
+
 def version_label(version: Any, now) -> Text:
-    """`vN`, the alias badges, then size and age, dimmed."""
+    """`vN`, size and age (dimmed), then the alias badges: a narrow pane cuts badges, never the size or age."""
     label = Text(f"v{version.index}", style="bold")
+    label.append(f" {formatting.human_size(version.size)} · {formatting.age(version.created_at, now)}", style="dim")
     if version.aliases:
         label.append(" ")
-        label.append_text(alias_badges(version.aliases))
-    label.append(f" {formatting.human_size(version.size)} · {formatting.age(version.created_at, now)}", style="dim")
+        label.append_text(alias_badges(version.aliases, max_length=BADGE_MAX))
     return label
 
 
@@ -138,6 +146,8 @@ class ArtifactTree(Tree[Any]):
         self.auto_expand = True
         self._catalog: dict[str, list[Any]] = {}
         self._collections: dict[tuple[str, str], _Collection] = {}
+        self._alias_hits: set[tuple[str, str]] = set()  # collections holding the filter text as an alias
+        self._before_filter: TreeNode | None = None     # where the cursor was when filtering started
 
     # ----- what the screen calls -------------------------------------------------------------------------------
 
@@ -232,11 +242,28 @@ class ArtifactTree(Tree[Any]):
 
     # ----- catalog merge -------------------------------------------------------------------------------------
 
+    def collection_keys(self) -> list[tuple[str, str]]:
+        """(project, name) of every collection in the catalog."""
+        return [(project, c.name) for project, collections in self._catalog.items() for c in collections]
+
+    def set_alias_hits(self, text: str, hits: set[tuple[str, str]]) -> None:
+        """The collections in which some version holds alias `text` (found by the screen in the store)."""
+        if text == self.filter_text and hits != self._alias_hits:
+            self._alias_hits = hits
+            self._sync_catalog()
+
     def _matches(self, project: str, collection: Any) -> bool:
         needle = self.filter_text.casefold()
         if not needle:
             return True
-        return any(needle in s.casefold() for s in (project, collection.type, collection.name))
+        if any(needle in s.casefold() for s in (project, collection.type, collection.name)):
+            return True
+        if (project, collection.name) in self._alias_hits:
+            return True
+        state = self._collections.get((project, collection.name))
+        return state is not None and any(
+            needle in alias.casefold() for version in state.objects.values() for alias in version.aliases
+        )
 
     def _sync_catalog(self) -> None:
         visible: dict[str, dict[str, list[Any]]] = {}
@@ -269,6 +296,9 @@ class ArtifactTree(Tree[Any]):
                     if not state.loaded:
                         state.total = counts[node.data.name]
                     self._set_collection_label(state)
+        if self.filter_text and not visible:
+            label = join_text(("no matches for ", "dim italic"), safe_text(self.filter_text, "italic"))
+            self.root.add_leaf(label, NoMatchItem())
         live = {id(c) for p in self.root.children for t in p.children for c in t.children}
         for key in [k for k, s in self._collections.items() if id(s.node) not in live]:
             del self._collections[key]
@@ -362,7 +392,10 @@ class ArtifactTree(Tree[Any]):
         parent = node.parent
         while parent is not None and not parent.is_root and (parent.id not in self._tree_nodes or self._hidden(parent)):
             parent = parent.parent
-        self.move_cursor(parent if parent is not None and not parent.is_root else None)
+        target = parent if parent is not None and not parent.is_root else None
+        self.move_cursor(target)
+        if target is None:
+            self.post_message(self.OtherHighlighted(None))  # nothing selected: the details must not say otherwise
 
     @staticmethod
     def _hidden(node: TreeNode) -> bool:
@@ -375,8 +408,20 @@ class ArtifactTree(Tree[Any]):
 
     # ----- events --------------------------------------------------------------------------------------------
 
-    def watch_filter_text(self) -> None:
+    def watch_filter_text(self, old: str, new: str) -> None:
+        if not old and new:
+            self._before_filter = self.cursor_node
+        if not new:
+            self._alias_hits = set()
         self._sync_catalog()
+        if not new:
+            # back from a filter: the cursor returns to the row it was on (or the first row), never nowhere
+            before, self._before_filter = self._before_filter, None
+            if before is None or before.id not in self._tree_nodes or self._hidden(before):
+                before = self.cursor_node or (self.get_node_at_line(0) if self.last_line >= 0 else None)
+            if before is not None:
+                self._put_cursor(before)
+                self.post_message(Tree.NodeHighlighted(before))  # the details follow even if the line is unchanged
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         data = event.node.data

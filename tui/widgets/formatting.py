@@ -7,20 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 def human_size(size: int | None) -> str:
-    """Decimal units as W&B's UI shows them: 999 B, 1.2 kB, 34 MB."""
+    """Binary units, the same as the CLI prints (`artifacts-tui ls`, `show`, `gc`): 999 B, 1.2 KiB, 34.0 MiB."""
     if size is None:
         return "?"
     value = float(size)
     for unit in _UNITS:
-        if abs(value) < 1000 or unit == _UNITS[-1]:
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
-        value /= 1000
+        if value < 1024 or unit == _UNITS[-1]:
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
     return f"{size} B"  # pragma: no cover - the loop always returns
 
 
@@ -37,6 +35,12 @@ def age(then: datetime | None, now: datetime) -> str:
         if seconds >= span:
             return f"{seconds // span}{unit}"
     return f"{seconds}s"
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """`age` as a phrase: "just now", "12m ago"."""
+    text = age(then, now)
+    return "just now" if text == "now" else f"{text} ago"
 
 
 def timestamp(then: datetime | None) -> str:

@@ -46,6 +46,7 @@ class MetricChart(Vertical):
 
     def clear(self) -> None:
         self._series.clear()
+        self._metric = None  # the next run's metrics are its own; keeping the name would point at nothing
         self.last_step = None
         self._draw()
 
@@ -94,11 +95,12 @@ class MetricChart(Vertical):
         plt.clear_data()
         plt.clear_figure()
         title = self.query_one("#chart-title", Static)
-        if self._metric is None:
+        series = self._series.get(self._metric) if self._metric is not None else None
+        if not series or not series[0]:
             title.update(Text("no metrics logged", style="dim"))
             plot.refresh()
             return
-        xs, ys = self._series[self._metric]
+        xs, ys = series
         if len(xs) > MAX_POINTS:
             stride = len(xs) // MAX_POINTS + 1
             xs, ys = xs[::stride] + xs[-1:], ys[::stride] + ys[-1:]

@@ -40,10 +40,10 @@ def run_fields(run: Any, now) -> Table:
     grid.add_row("id", safe_text(run.id))
     grid.add_row("job type", safe_text(run.job_type or "", "italic"))
     grid.add_row("state", state_text(run.state))
-    grid.add_row("created", Text(f"{formatting.timestamp(run.created_at)} ({formatting.age(run.created_at, now)} ago)"))
+    grid.add_row("created", Text(f"{formatting.timestamp(run.created_at)} ({formatting.ago(run.created_at, now)})"))
     updated = getattr(run, "updated_at", None)
     if updated is not None:
-        grid.add_row("updated", Text(f"{formatting.age(updated, now)} ago"))
+        grid.add_row("updated", Text(formatting.ago(updated, now)))
     host = getattr(run, "host", None)
     if host:
         grid.add_row("host", safe_text(f"{host} (pid {getattr(run, 'pid', '?')})"))

@@ -63,7 +63,7 @@ def overview_table(data: VersionOverview, now) -> Table:
     files = getattr(v, "file_count", None)
     size = formatting.human_size(v.size) + (f" in {files:,} file{'s' if files != 1 else ''}" if files is not None else "")
     grid.add_row("size", Text(size))
-    grid.add_row("created", Text(f"{formatting.timestamp(v.created_at)} ({formatting.age(v.created_at, now)} ago)"))
+    grid.add_row("created", Text(f"{formatting.timestamp(v.created_at)} ({formatting.ago(v.created_at, now)})"))
     description = safe_text(v.description, multiline=True) if v.description else Text("none", style="dim")
     grid.add_row("about", description)
     return grid
