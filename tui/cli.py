@@ -86,8 +86,9 @@ def _open_app(args: argparse.Namespace) -> int:
     store = open_cli_store(args)
     from tui.app import ArtifactsApp
 
-    ArtifactsApp(store=store).run()
-    return 0
+    app = ArtifactsApp(store=store)
+    app.run()
+    return app.return_code or 0  # a crash inside the app must not look like a clean exit
 
 
 if __name__ == "__main__":  # pragma: no cover
