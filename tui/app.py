@@ -51,9 +51,12 @@ class ArtifactsApp(App[None]):
     """Explore a store's projects, artifacts, versions, aliases and runs from the keyboard."""
 
     TITLE = "artifacts-tui"
-    CSS_PATH = ["styles/app.tcss", "styles/explorer.tcss", "styles/runs.tcss", "styles/dialogs.tcss"]
+    CSS_PATH = ["styles/app.tcss", "styles/explorer.tcss", "styles/runs.tcss", "styles/dialogs.tcss",
+                "styles/runner.tcss"]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("r", "launch", "Run…", tooltip="Launch a pipeline stage or the whole pipeline"),
+        Binding("w", "runner", "Runner", tooltip="Live progress, loss charts and logs of runs"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("ctrl+r", "refresh_store", "Refresh", tooltip="Fetch everything again (a W&B server's caches too)"),
     ]
@@ -80,9 +83,31 @@ class ArtifactsApp(App[None]):
         self.sub_title = safe_str(getattr(store, "location", None) or getattr(store, "root", ""))
 
     def on_mount(self) -> None:
+        from tui.runner_actions import install_runner
         from tui.screens.explorer import ExplorerScreen
 
+        install_runner(self)  # self.jobs: the queue of launched stages
         self.push_screen(ExplorerScreen(self.store))
+
+    def action_launch(self) -> None:
+        from tui.runner_actions import open_launch
+
+        open_launch(self)
+
+    def action_runner(self) -> None:
+        from tui.runner_actions import open_runner
+
+        open_runner(self)
+
+    def action_tutorial(self) -> None:
+        from tui.runner_actions import start_tutorial
+
+        start_tutorial(self)  # the whole tutorial pipeline on the bundled digits dataset
+
+    async def action_quit(self) -> None:
+        from tui.runner_actions import quit_or_confirm
+
+        quit_or_confirm(self)  # asks first while a run is active
 
     def action_refresh_store(self) -> None:
         refresh = getattr(self.store, "refresh", None)

@@ -101,6 +101,7 @@ class ExplorerScreen(StoreScreen):
         Binding("3", "tab('files')", "Files tab", show=False),
         Binding("4", "tab('diff')", "Diff tab", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("t", "tutorial", "Tutorial", tooltip="Run the tutorial pipeline on the digits dataset now"),
     ]
 
     def __init__(self, store: Any) -> None:
@@ -138,6 +139,7 @@ class ExplorerScreen(StoreScreen):
         tree = self.tree
         tree.set_catalog(catalog)
         self.set_class(tree.is_empty, "-empty-store")
+        self.refresh_bindings()  # t (Tutorial) is offered only while the store is empty
         if tree.is_empty:
             self.query_one("#empty-store", Static).update(self._empty_text())
         elif tree.cursor_line < 0:
@@ -151,9 +153,11 @@ class ExplorerScreen(StoreScreen):
         text.append("  ")
         text.append_text(safe_text(start_command(self.store), "bold"))
         text.append("\n")
-        runner = self.active_bindings.get("r")
-        if runner is not None and runner.binding.description:
-            text.append(f"\nor press r ({runner.binding.description}) to start it from here.\n", style="")
+        text.append("\nor press ", style="")
+        text.append("t", style="bold")
+        text.append(" to run it now from here (", style="")
+        text.append("r", style="bold")
+        text.append(" to pick a stage and its settings first).\n", style="")
         text.append("\nThis screen updates by itself as soon as something is logged.", style="dim")
         text.append("\nStore: ", style="dim")
         text.append_text(safe_text(self.app.sub_title, "dim"))
@@ -275,7 +279,12 @@ class ExplorerScreen(StoreScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return True if self.aliases.can_undo else None
+        if action == "tutorial":  # the empty store's one-key start; hidden once there is something to explore
+            return self.has_class("-empty-store")
         return True
+
+    def action_tutorial(self) -> None:
+        self.app.action_tutorial()
 
     def action_add_alias(self) -> None:
         version = self._current_version

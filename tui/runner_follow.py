@@ -1,0 +1,76 @@
+"""Following runs that other processes write (`artifacts-tui run train ...` in another shell, a wandb-style script).
+
+Such a run reaches us only through the store: its row says "running", its `run.log` rows land in the history table
+about twice a second, and a process that died shows as "crashed" once the store sees its pid gone (same host) or its
+heartbeat stale. `poll_store` runs in a thread worker: it is cheap when nothing changed (one `change_token()` read),
+reads the running runs of every project when the token moved, and only the rows after the last step it has.
+A dead process writes nothing, so the runs still followed are re-read every few seconds even with the token still.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["FollowUpdate", "Followed", "poll_store"]
+
+
+@dataclass
+class Followed:
+    """A run we follow: its project, and the last history step we have."""
+
+    project: str
+    last_step: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpdate:
+    token: int
+    runs: list[Any] = field(default_factory=list)  # core.RunInfo: newly running runs, and every followed run
+    rows: dict[str, list[dict]] = field(default_factory=dict)  # run id -> history rows after its last step
+    outputs: dict[str, list[Any]] = field(default_factory=dict)  # run id -> LoggedVersion, for runs that ended
+
+
+def poll_store(
+    store: Any, seen_token: int | None, followed: Mapping[str, Followed], own: frozenset[str], recheck: bool
+) -> FollowUpdate | None:
+    """What changed since `seen_token`; None when nothing did and no followed run needs its state re-read.
+
+    `own` are the run ids this app's jobs opened (followed through their events instead).
+    """
+    from core.errors import NotFoundError
+
+    token = store.change_token()
+    moved = token != seen_token
+    if not moved and not (recheck and followed):
+        return None
+    found: dict[str, Any] = {}
+    if moved:
+        for project in store.projects():
+            for run in store.runs(project):
+                if run.id not in own and (run.state == "running" or run.id in followed):
+                    found[run.id] = run
+    for run_id, entry in followed.items():
+        if run_id not in found:
+            try:
+                found[run_id] = store.run(entry.project, run_id)
+            except NotFoundError:
+                continue
+    rows: dict[str, list[dict]] = {}
+    outputs: dict[str, list[Any]] = {}
+    for run_id, run in found.items():
+        entry = followed.get(run_id)
+        # New rows need the token to move, except the last ones of a run that just ended.
+        if moved or entry is None or run.state != "running":
+            rows[run_id] = store.history(run_id, after_step=None if entry is None else entry.last_step)
+        if run.state != "running":
+            outputs[run_id] = [_logged(v) for v in run.outputs()]
+    return FollowUpdate(token, list(found.values()), rows, outputs)
+
+
+def _logged(version: Any) -> Any:
+    from core.pipeline.events import LoggedVersion
+
+    return LoggedVersion(project=version.project, name=version.name, version=version.version, type=version.type,
+                         aliases=tuple(version.aliases))

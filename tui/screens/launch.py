@@ -1,0 +1,235 @@
+"""`r`: the launch form. Pick a stage (or the whole pipeline), the project and dataset, the input versions (any
+`name:alias` in the store; "latest" by default) and the training settings; `enter` starts it.
+
+The form returns a `tui.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
+It checks the request with the pipeline's own validation before returning, so what it accepts a stage accepts too,
+and it refuses a stage whose input is not in the store yet, naming the stage to run first. The choices of inputs are
+read from the store in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.validation import Integer
+from textual.widgets import Button, Input, Label, Select, Static
+
+from core.pipeline.config import OPTIMIZERS, TrainConfig
+from tui.launch_request import (
+    PIPELINE,
+    STAGE_CHOICES,
+    LaunchRequest,
+    missing_input_hint,
+    stage_inputs,
+    uses_training_config,
+)
+from tui.safe import safe_str, safe_text
+
+__all__ = ["LaunchScreen", "input_choices"]
+
+VERSIONS_OFFERED = 50  # newest versions of a collection offered as inputs
+STAGE_LABELS = {
+    PIPELINE: "pipeline: all five stages",
+    "load-data": "load-data: log mnist-raw",
+    "preprocess-data": "preprocess-data: log mnist-preprocess",
+    "initialize": "initialize: log convnet",
+    "train": "train: log trained-model",
+    "report": "report: evaluate, 32 hardest examples",
+}
+DATASETS = [("digits (bundled, works offline)", "digits"), ("mnist (downloads once)", "mnist")]
+DEVICES = [("auto (cuda when available)", "auto"), ("cpu", "cpu"), ("cuda", "cuda"), ("mps", "mps")]
+INT_FIELDS = {"epochs": "epochs", "batch-size": "batch_size", "interval": "batch_log_interval"}
+FIELD_NAMES = {"epochs": "epochs", "batch-size": "batch size", "interval": "log interval (batches)"}
+
+
+def input_choices(store: Any, project: str, name: str) -> list[tuple[str, str]]:
+    """(label, "name:alias") for an input: latest first, then other aliases, then the newest versions by number."""
+    from core.errors import ArtifactsError
+
+    try:
+        count = store.version_count(project, name)
+        versions = store.versions(project, name, offset=max(0, count - VERSIONS_OFFERED), limit=VERSIONS_OFFERED)
+    except ArtifactsError:
+        return []
+    newest_first = list(reversed(versions))
+    choices = []
+    for version in newest_first:
+        if "latest" in version.aliases:
+            choices.append((f"{name}:latest (v{version.index})", f"{name}:latest"))
+    for version in newest_first:
+        for alias in version.aliases:
+            if alias != "latest":
+                choices.append((f"{name}:{alias} (v{version.index})", f"{name}:{alias}"))
+    choices += [(f"{name}:v{version.index}", f"{name}:v{version.index}") for version in newest_first]
+    return [(safe_str(label), ref) for label, ref in choices]
+
+
+def _row(label: str, widget: Any, row_id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label, classes="launch-label"), widget, classes="launch-row", id=row_id)
+
+
+class LaunchScreen(ModalScreen[LaunchRequest | None]):
+    """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, store: Any, initial: LaunchRequest | None = None) -> None:
+        super().__init__(classes="dialog", id="launch")
+        self.store = store
+        self.initial = initial or LaunchRequest()
+        self._choices: dict[str, list[tuple[str, str]]] = {}
+        self._shown: tuple | None = None
+        self._mounting = asyncio.Lock()
+
+    def compose(self) -> ComposeResult:
+        initial = self.initial
+        config = TrainConfig.from_mapping(initial.train_config)
+        with Vertical(id="launch-box"):
+            yield Static(Text("Run a pipeline stage", style="bold"), id="launch-title")
+            yield _row("Stage", Select([(STAGE_LABELS[s], s) for s in STAGE_CHOICES], value=initial.stage,
+                                       allow_blank=False, compact=True, id="launch-stage"))
+            yield _row("Project", Input(initial.project, compact=True, id="launch-project", max_length=128))
+            yield _row("Dataset", Select(DATASETS, value=initial.dataset, allow_blank=False, compact=True,
+                                         id="launch-dataset"))
+            yield Vertical(id="launch-inputs")
+            with Vertical(id="launch-training"):
+                yield _row("Epochs", self._int_input("epochs", config.epochs))
+                yield _row("Batch size", self._int_input("batch-size", config.batch_size))
+                yield _row("Optimizer", Select([(o, o) for o in OPTIMIZERS], value=config.optimizer,
+                                               allow_blank=False, compact=True, id="launch-optimizer"))
+                yield _row("Log interval", self._int_input("interval", config.batch_log_interval))
+                device = config.device if config.device in {value for _, value in DEVICES} else "auto"
+                yield _row("Device", Select(DEVICES, value=device, allow_blank=False, compact=True,
+                                            id="launch-device"))
+            yield Static("", id="launch-error")
+            with Horizontal(id="launch-buttons"):
+                yield Button("Start", variant="primary", compact=True, id="launch-start")
+                yield Button("Cancel", compact=True, id="launch-cancel")
+
+    @staticmethod
+    def _int_input(name: str, value: int) -> Input:
+        return Input(str(value), type="integer", compact=True, id=f"launch-{name}",
+                     validators=[Integer(minimum=1, failure_description=f"{FIELD_NAMES[name]} must be ≥ 1")])
+
+    def on_mount(self) -> None:
+        self._stage_changed()
+        self.query_one("#launch-start", Button).focus()
+
+    # -- what the form shows --------------------------------------------------------------------------------------
+
+    @property
+    def stage(self) -> str:
+        return str(self.query_one("#launch-stage", Select).value)
+
+    @property
+    def project(self) -> str:
+        return self.query_one("#launch-project", Input).value.strip()
+
+    @on(Select.Changed, "#launch-stage")
+    def _stage_changed(self) -> None:
+        if not self.query("#launch-stage"):  # a change that arrives after the form closed
+            return
+        self.query_one("#launch-training").display = uses_training_config(self.stage)
+        self._load_inputs()
+
+    @on(Input.Changed, "#launch-project")
+    def _project_changed(self) -> None:
+        if self.query("#launch-stage"):
+            self._load_inputs()
+
+    def _load_inputs(self) -> None:
+        names = stage_inputs(self.stage)
+        self.query_one("#launch-inputs").display = bool(names)
+        if names:
+            self._read_choices(self.project, names)
+
+    @work(thread=True, exclusive=True, group="launch-inputs", exit_on_error=False)
+    def _read_choices(self, project: str, names: tuple[str, ...]) -> None:
+        choices = {name: input_choices(self.store, project, name) for name in names}
+        self.app.call_from_thread(self._show_choices, project, names, choices)
+
+    async def _show_choices(self, project: str, names: tuple[str, ...],
+                            choices: dict[str, list[tuple[str, str]]]) -> None:
+        if not self.query("#launch-stage"):
+            return
+        if project != self.project or names != stage_inputs(self.stage):
+            return  # the form moved on while we read
+        if (project, names, choices) == self._shown:
+            return
+        self._shown = (project, names, choices)
+        self._choices = choices
+        pinned = {ref.rpartition(":")[0].rpartition("/")[2]: ref for ref in self.initial.inputs}
+        rows = []
+        for name in names:
+            options = choices[name]
+            if options:
+                refs = [ref for _, ref in options]
+                value = pinned.get(name) if pinned.get(name) in refs else refs[0]
+                widget: Any = Select(options, value=value, allow_blank=False, compact=True,
+                                     id=f"launch-input-{name}", classes="launch-input")
+            else:
+                widget = Static(safe_text(f"not in this project yet: {missing_input_hint(name)}", "red"))
+            rows.append(_row(name, widget))
+        async with self._mounting:  # two quick changes must not mount the same ids twice
+            box = self.query_one("#launch-inputs")
+            await box.remove_children()
+            await box.mount_all(rows)
+
+    # -- starting ---------------------------------------------------------------------------------------------
+
+    def _request(self) -> LaunchRequest:
+        """The request the form describes; a `ValidationError` naming the first problem."""
+        from core.errors import ValidationError
+
+        stage = self.stage
+        inputs = []
+        names = stage_inputs(stage)
+        if names and (self._shown is None or self._shown[:2] != (self.project, names)):
+            raise ValidationError("still reading the versions of the inputs from the store; try again")
+        for name in names:
+            if not self._choices.get(name):
+                raise ValidationError(f"{name} is not in project {self.project!r} yet: {missing_input_hint(name)}")
+            value = self.query_one(f"#launch-input-{name}", Select).value
+            ref = str(value) if value != Select.NULL else f"{name}:latest"
+            if ref != f"{name}:latest":
+                inputs.append(ref)
+        config: dict[str, Any] = {}
+        if uses_training_config(stage):
+            for field, key in INT_FIELDS.items():
+                widget = self.query_one(f"#launch-{field}", Input)
+                try:
+                    config[key] = int(widget.value)
+                except ValueError:
+                    raise ValidationError(f"{FIELD_NAMES[field]} must be a whole number, "
+                                          f"got {widget.value!r}") from None
+            config["optimizer"] = str(self.query_one("#launch-optimizer", Select).value)
+            device = str(self.query_one("#launch-device", Select).value)
+            config["device"] = None if device == "auto" else device
+        request = LaunchRequest(stage=stage, project=self.project,
+                                dataset=str(self.query_one("#launch-dataset", Select).value),
+                                inputs=tuple(inputs), train_config=config)
+        request.validate()
+        return request
+
+    @on(Button.Pressed, "#launch-start")
+    @on(Input.Submitted)
+    def action_start(self) -> None:
+        from core.errors import ArtifactsError
+
+        try:
+            request = self._request()
+        except ArtifactsError as error:
+            self.query_one("#launch-error", Static).update(safe_text(str(error), "bold red"))
+            return
+        self.dismiss(request)
+
+    @on(Button.Pressed, "#launch-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
