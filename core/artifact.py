@@ -18,7 +18,7 @@ from typing import IO
 
 from core import names
 from core.errors import ValidationError
-from core.hashing import MD5, algorithm_from_wandb, cached_file_digest, manifest_digest
+from core.hashing import algorithm_from_wandb, cached_file_digest, manifest_digest
 
 
 class Artifact:
@@ -170,3 +170,23 @@ def _walk_files(top: str):
                     stack.append((entry.path, f"{rel}{entry.name}/"))
                 elif entry.is_file():
                     yield entry.path, rel + entry.name, False
+
+
+def coerce_for_logging(artifact, name: str | None, type_: str | None, aliases) -> tuple["Artifact", list[str]]:
+    """What `log_artifact` was handed -> (a core Artifact, the aliases to apply). Takes a core or wandb Artifact, or
+    a path (a file or a directory, named `name`, typed `type_`); "latest" is dropped (the store manages it)."""
+    if isinstance(artifact, (str, os.PathLike)):
+        path = Path(artifact)
+        built = Artifact(name or path.name.replace(" ", "_"), type_ or "unspecified")
+        (built.add_dir if path.is_dir() else built.add_file)(path)
+        artifact = built
+    elif Artifact.is_wandb(artifact):
+        artifact = Artifact.from_wandb(artifact)
+    elif not isinstance(artifact, Artifact):
+        raise ValidationError(f"log_artifact takes a core.Artifact or wandb.Artifact, got {artifact.__class__.__name__}")
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    wanted = [a for a in dict.fromkeys(aliases or []) if a != "latest"]
+    for alias in wanted:
+        names.check_alias(alias)
+    return artifact, wanted

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import names, writes
-from core.artifact import Artifact
+from core.artifact import Artifact, coerce_for_logging
 from core.blobs import BlobBatch
 from core.errors import ValidationError
 from core.hashing import PROCESS_CACHE, StatKey
@@ -213,20 +213,7 @@ class Run:
         """Store the artifact's files and commit a version (or return the existing version with the same
         content). `aliases` may include "latest" (a no-op: the store manages it). -> the ArtifactVersion."""
         self._check_open()
-        if isinstance(artifact, (str, os.PathLike)):
-            path = Path(artifact)
-            built = Artifact(name or path.name.replace(" ", "_"), type or "unspecified")
-            (built.add_dir if path.is_dir() else built.add_file)(path)
-            artifact = built
-        elif Artifact.is_wandb(artifact):
-            artifact = Artifact.from_wandb(artifact)
-        elif not isinstance(artifact, Artifact):
-            raise ValidationError(f"log_artifact takes a core.Artifact or wandb.Artifact, got {artifact.__class__.__name__}")
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        wanted = [a for a in dict.fromkeys(aliases or []) if a != "latest"]
-        for alias in wanted:
-            names.check_alias(alias)
+        artifact, wanted = coerce_for_logging(artifact, name, type, aliases)
         try:
             return log_files(self.store, artifact, self.project, wanted, run_pk=self._pk)
         finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core import names
-from core.artifact import Artifact
+from core.artifact import Artifact, coerce_for_logging
 from core.errors import ValidationError
 from core.hashing import MD5
 from core.media import Image
@@ -99,21 +99,7 @@ class WandbRun:
         """Log to the server, wait for the version number, keep the files locally; -> the store's version.
         Content equal to an existing version gives that version back (W&B's dedup, as the local store's)."""
         self._check_open()
-        if isinstance(artifact, (str, os.PathLike)):
-            path = Path(artifact)
-            built = Artifact(name or path.name.replace(" ", "_"), type or "unspecified")
-            (built.add_dir if path.is_dir() else built.add_file)(path)
-            artifact = built
-        elif Artifact.is_wandb(artifact):
-            artifact = Artifact.from_wandb(artifact)
-        elif not isinstance(artifact, Artifact):
-            raise ValidationError(f"log_artifact takes a core.Artifact or wandb.Artifact, got "
-                                  f"{artifact.__class__.__name__}")
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        wanted = [a for a in dict.fromkeys(aliases or []) if a != "latest"]
-        for alias in wanted:
-            names.check_alias(alias)
+        artifact, wanted = coerce_for_logging(artifact, name, type, aliases)
         if artifact.alg != MD5:
             raise ValidationError(f"artifact {artifact.name!r} uses {artifact.alg}; logging to W&B needs MD5 digests")
         existing = self.store._collection_types(self.project).get(artifact.name)
