@@ -271,15 +271,19 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            self.finish()
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.finish(state="cancelled", error="interrupted")
-        else:
-            state = getattr(exc, "run_state", "failed")
-            self.finish(state=state if state in {"failed", "cancelled"} else "failed",
-                        error=f"{exc_type.__name__}: {exc}")
+        self.finish(**exit_state(exc_type, exc))
         return False
+
+
+def exit_state(exc_type, exc) -> dict:
+    """How a run ends when its `with` block is left: finished; cancelled on Ctrl-C or an exception carrying
+    `run_state = "cancelled"` (core.pipeline.Cancelled); failed otherwise. -> `finish()` keyword arguments."""
+    if exc_type is None:
+        return {}
+    if issubclass(exc_type, KeyboardInterrupt):
+        return {"state": "cancelled", "error": "interrupted"}
+    state = getattr(exc, "run_state", "failed")
+    return {"state": state if state in {"failed", "cancelled"} else "failed", "error": f"{exc_type.__name__}: {exc}"}
 
 
 def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str], run_pk: int | None):

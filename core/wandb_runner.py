@@ -20,7 +20,7 @@ from core.errors import ValidationError
 from core.hashing import MD5
 from core.media import Image
 from core.models import ArtifactVersion
-from core.run import Config, Summary
+from core.run import Config, Summary, exit_state
 
 
 def _wandb() -> Any:
@@ -142,10 +142,5 @@ class WandbRun:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            self.finish()
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.finish(state="cancelled", error="interrupted")
-        else:
-            self.finish(state="failed", error=f"{exc_type.__name__}: {exc}")
+        self.finish(**exit_state(exc_type, exc))  # the same end states as a local run (Cancelled -> cancelled)
         return False

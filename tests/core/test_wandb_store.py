@@ -311,6 +311,16 @@ def test_bytes_that_do_not_match_the_manifest_are_not_kept(server, tmp_path):
     assert not (tmp_path / "x" / "train.txt").exists()
 
 
+def test_a_cancelled_stage_ends_its_server_run_cancelled_like_a_local_one(server, tmp_path):
+    from core.pipeline import Cancelled
+
+    store = wandb_store(server, tmp_path, sdk=server.sdk)
+    with pytest.raises(Cancelled):
+        with store.start_run(project="p", job_type="train") as run:
+            raise Cancelled("stopped from the TUI")
+    assert run.state == "cancelled"
+
+
 def test_logged_runs_go_to_the_server_with_lineage(server, tmp_path):
     sdk = server.sdk
     store = wandb_store(server, tmp_path, sdk=sdk)
