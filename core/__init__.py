@@ -4,8 +4,9 @@ Importing `core` imports no textual, rich, torch or wandb; those load lazily ins
 """
 
 from core.artifact import Artifact
-from core.blobs import StoreFullError
-from core.errors import ArtifactsError, IntegrityError, NotFoundError, StoreBusyError, ValidationError
+from core.errors import (
+    ArtifactsError, IntegrityError, NotFoundError, StoreBusyError, StoreDamagedError, StoreFullError, ValidationError,
+)
 from core.media import Image
 from core.models import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.run import Config, Run, Summary, init
@@ -14,5 +15,5 @@ from core.store import Store, default_home, open_store
 __all__ = [
     "Artifact", "ArtifactVersion", "ArtifactsError", "Collection", "Config", "FileEntry", "FileState", "Image",
     "IntegrityError", "LineageEdge", "NotFoundError", "Problem", "Run", "RunInfo", "Store", "StoreBusyError",
-    "StoreFullError", "Summary", "ValidationError", "default_home", "init", "open_store",
+    "StoreDamagedError", "StoreFullError", "Summary", "ValidationError", "default_home", "init", "open_store",
 ]

@@ -22,27 +22,25 @@ import mmap
 import os
 import queue
 import secrets
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.atomic import fsync_dir
-from core.errors import ArtifactsError, StoreBusyError
+from core.errors import StoreBusyError, StoreFullError
 from core.hashing import CHUNK, b64, b64_to_hex, new_hasher
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _write = os.write  # a seam for tests that simulate a full disk
 
 
-class StoreFullError(ArtifactsError):
-    """The disk (or a file size limit) refused a blob write; nothing was logged."""
-
-
 SMALL_FILE = 1 << 20        # read in one go; bigger files go through the two-thread pipeline
 _BUFFERS = 4                # buffers in flight between the hashing and the writing thread
 FEW_FILES = 32              # up to this many new blobs: fsync each; more: one syncfs for the filesystem
 _SYNC_FILE_RANGE_WRITE = 2
+_VERIFY_CHUNK = 1 << 20      # verify's read size: big enough to stream, small enough for 3,000 tiny blobs
 
 
 def _libc_fn(name: str, argtypes=None):
@@ -350,28 +348,63 @@ class BlobStore:
 
     # -- reading and maintenance ------------------------------------------------------------------------------
     def rehash(self, alg: str, digest: str) -> str | None:
-        """The digest the blob's bytes have now, or None when it is missing."""
-        path = self.path(alg, digest)
+        """The digest the blob's bytes have now; None when it is missing, "" when something that is not a regular
+        file (a directory, a symlink, a fifo) stands in its place."""
+        path = self.path_str(alg, digest)
         hasher = new_hasher(alg)
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
         try:
-            with open(path, "rb", buffering=0) as handle:
-                while n := handle.readinto(buf):
-                    hasher.update(view[:n])
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
+        except OSError:  # ELOOP: a symlink in the blob's place
+            return ""
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return ""
+            while chunk := os.read(fd, _VERIFY_CHUNK):  # a small buffer: verify walks thousands of small blobs
+                hasher.update(chunk)
+        finally:
+            os.close(fd)
         return b64(hasher.digest())
 
-    def iter_blobs(self):
-        """(alg, digest, path) of every blob on disk."""
+    def any_blob(self) -> bool:
+        """Whether objects/ holds at least one blob (stops at the first)."""
+        for _ in self.iter_blobs():
+            return True
+        return False
+
+    def iter_blobs(self, strays: list[str] | None = None):
+        """(alg, digest, path) of every blob on disk. Anything else under objects/ (a `.DS_Store`, a directory
+        where a blob should be, a name that is not hex) is skipped, and named in `strays` when given."""
         import base64
 
-        for alg_dir in self.objects.iterdir() if self.objects.exists() else ():
-            for sub in alg_dir.iterdir():
-                for blob in sub.iterdir():
+        def stray(path) -> None:
+            if strays is not None:
+                strays.append(os.fspath(path))
+
+        for alg_dir in _listdir(self.objects):
+            if not alg_dir.is_dir(follow_symlinks=False):
+                stray(alg_dir.path)
+                continue
+            for sub in _listdir(alg_dir.path):
+                if not sub.is_dir(follow_symlinks=False):
+                    stray(sub.path)
+                    continue
+                for blob in _listdir(sub.path):
                     try:
                         raw = bytes.fromhex(sub.name + blob.name)
                     except ValueError:
+                        stray(blob.path)
                         continue
-                    yield alg_dir.name, base64.b64encode(raw).decode("ascii"), blob
+                    if not blob.is_file(follow_symlinks=False) or len(raw) != 16:
+                        stray(blob.path)
+                        continue
+                    yield alg_dir.name, base64.b64encode(raw).decode("ascii"), Path(blob.path)
+
+
+def _listdir(path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []

@@ -3,11 +3,16 @@
 Version numbers, alias moves and the schema itself are decided inside `BEGIN IMMEDIATE`, so many processes
 writing at once still get contiguous versions and one alias holder. Every write transaction bumps the `changes`
 counter that `Store.change_token()` reads, so a TUI can notice other processes' writes by polling one row.
+
+A damaged database is never mistaken for an empty one: a missing or empty `store.db` beside blobs in `objects/`,
+a file that is not SQLite, a schema that is not the store's, or pages SQLite cannot decode all raise
+`StoreDamagedError` naming the file; a full disk raises `StoreFullError`. No `sqlite3` error leaves this module.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -15,9 +20,11 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from core.errors import StoreBusyError
+from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
 
 SCHEMA_VERSION = 1
+TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
+                    "run_files", "checksum_cache"})
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -26,24 +33,62 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _is_full(exc: sqlite3.Error) -> bool:
+    return "disk is full" in str(exc).lower()
+
+
 class Database:
-    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT, *, holds_data=lambda: False) -> None:
+        """`holds_data()` says whether the store already holds blobs: a missing or empty database beside them is
+        a lost database, never a new store."""
         self.path = path
         self.timeout = timeout
         self._local = threading.local()
-        self._init_schema()
+        self._holds_data = holds_data
+        with self.translated():
+            self._init_schema()
+
+    # -- errors -----------------------------------------------------------------------------------------------
+    def damaged(self, why: str) -> StoreDamagedError:
+        why = " ".join(why.split())  # SQLite's integrity reports span lines; the error is one
+        return StoreDamagedError(
+            f"the store database {self.path} {why}; restore it from a backup (nothing was changed; "
+            "`gc` and writes are refused until it is readable)"
+        )
+
+    def translate(self, exc: sqlite3.Error) -> ArtifactsError:
+        """A sqlite3 error as the store error a user can act on."""
+        if _is_full(exc):
+            return StoreFullError(f"the disk holding {self.path} is full; free some space and try again "
+                                  "(nothing was written)")
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            return StoreBusyError(f"the store {self.path.parent} stayed locked for {self.timeout:.0f} s by another "
+                                  "process; try again when it has finished")
+        return self.damaged(f"cannot be read ({exc})")
+
+    @contextlib.contextmanager
+    def translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self.translate(exc) from exc
 
     # -- connections ------------------------------------------------------------------------------------------
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            self._retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            with self.translated():
+                conn = self._connect()
             self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        self._retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
     def _retry_busy(self, fn):
@@ -75,33 +120,67 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A `BEGIN IMMEDIATE` transaction that bumps the change counter; commits on success."""
         conn = self.connection()
-        self._retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+        with self.translated():
+            self._retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
             yield conn
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'changes'")
             self._retry_busy(lambda: conn.execute("COMMIT"))
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self.translate(exc) from exc
             raise
 
     def read(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         conn = self.connection()
-        return self._retry_busy(lambda: conn.execute(sql, params).fetchall())
+        with self.translated():
+            return self._retry_busy(lambda: conn.execute(sql, params).fetchall())
 
     def read_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         rows = self.read(sql, params)
         return rows[0] if rows else None
 
     # -- schema -----------------------------------------------------------------------------------------------
+    def tables(self) -> set[str]:
+        rows = self.read("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {r["name"] for r in rows}
+
+    def check_intact(self, *, full: bool = False) -> None:
+        """Raise StoreDamagedError unless the file is there, SQLite reads it as sound and it holds the store's
+        schema. `full`: PRAGMA integrity_check (every index too) instead of quick_check."""
+        try:
+            size = os.stat(self.path).st_size
+        except OSError:
+            raise self.damaged("is missing") from None
+        if size == 0:
+            raise self.damaged("is empty")
+        pragma = "integrity_check" if full else "quick_check"
+        found = [row[0] for row in self.read(f"PRAGMA {pragma}(20)")]
+        if found != ["ok"]:
+            raise self.damaged("is corrupt (" + "; ".join(map(str, found[:3])) + ")")
+        missing = TABLES - self.tables()
+        if missing:
+            raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
+
     def _init_schema(self) -> None:
+        new_file = not self.path.exists() or self.path.stat().st_size == 0
+        if new_file and self._holds_data():
+            raise self.damaged("is missing" if not self.path.exists() else "is empty")
         conn = self.connection()
         version = self._retry_busy(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
         if version == SCHEMA_VERSION:
+            missing = TABLES - self.tables()
+            if missing:
+                raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
             return
+        if version == 0:
+            if self.tables():
+                raise self.damaged("holds tables that are not a store's (is it another program's database?)")
+            if self._holds_data():
+                raise self.damaged("holds no store schema while objects/ holds blobs")
         if version > SCHEMA_VERSION:
-            from core.errors import ArtifactsError
-
             raise ArtifactsError(
                 f"the store {self.path.parent} was written by a newer artifacts-tui (schema {version}); upgrade"
             )

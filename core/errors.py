@@ -19,3 +19,12 @@ class IntegrityError(ArtifactsError):
 
 class StoreBusyError(ArtifactsError):
     """The store stayed locked by another writer past the timeout."""
+
+
+class StoreFullError(ArtifactsError):
+    """The disk (or a file size limit) refused a write; nothing was logged and the store is intact."""
+
+
+class StoreDamagedError(ArtifactsError):
+    """The store's database is missing, empty, unreadable or not a store database. Nothing is written or deleted
+    until it is restored: blobs are only ever removed when a readable database proves them unreferenced."""

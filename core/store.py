@@ -80,7 +80,7 @@ class Store:
         self.root = root
         self.timeout = timeout
         self.blobs = BlobStore(root)
-        self.db = Database(root / "store.db", timeout=timeout)
+        self.db = Database(root / "store.db", timeout=timeout, holds_data=self.blobs.any_blob)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -319,7 +319,7 @@ class Store:
             if actual != r["digest"]:
                 version = f"{r['pname']}/{r['cname']}:v{r['idx']}"
                 kind = "missing" if actual is None else "corrupt"
-                problems.append(Problem(version, r["path"], kind, r["digest"], actual))
+                problems.append(Problem(version, r["path"], kind, r["digest"], actual or None))
         return problems
 
     _FILE_ROWS = (
@@ -329,7 +329,10 @@ class Store:
     )
 
     def verify(self, project: str | None = None) -> list[Problem]:
-        """Re-read every blob (never trusting the checksum cache); one Problem per (version, path) that is bad."""
+        """Re-read every blob (never trusting the checksum cache); one Problem per (version, path) that is bad.
+        The database itself is checked first (PRAGMA integrity_check): a damaged one raises StoreDamagedError
+        rather than reporting "no problems" over what it can no longer list."""
+        self.db.check_intact(full=True)
         if project is None:
             rows = self.db.read(self._FILE_ROWS + " ORDER BY p.name, c.name, v.idx, f.path")
         else:
@@ -354,10 +357,16 @@ class Store:
                 continue
         return found
 
-    def gc(self) -> int:
-        """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed."""
+    def gc(self) -> "GcResult":
+        """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed.
+
+        Refuses (StoreDamagedError, nothing deleted) unless the database is present, sound and the store's own:
+        an unreadable database would make every blob look unreferenced. Stray entries (a `.DS_Store`, a directory
+        where a blob or a temp file should be) are skipped and listed in the result's `.skipped`."""
         freed = 0
+        skipped: list[str] = []
         with self.blobs.lock_exclusive(self.timeout):
+            self.db.check_intact()
             referenced = {
                 (r["alg"], r["digest"])
                 for r in self.db.read(
@@ -365,14 +374,33 @@ class Store:
                     "UNION SELECT DISTINCT alg, digest FROM run_files")
             }
             referenced |= self._remote_manifest_digests()
-            for alg, digest, path in list(self.blobs.iter_blobs()):
+            for alg, digest, path in list(self.blobs.iter_blobs(skipped)):
                 if (alg, digest) not in referenced:
-                    freed += path.stat().st_size
-                    path.unlink()
+                    freed += _unlink_file(path, skipped)
             for tmp in list(self.blobs.tmp.iterdir()):  # no writer holds the lock: every temp file is a leftover
-                try:
-                    freed += tmp.stat().st_size
-                    tmp.unlink()
-                except FileNotFoundError:
-                    pass
-        return freed
+                freed += _unlink_file(tmp, skipped)
+        return GcResult(freed, skipped)
+
+
+class GcResult(int):
+    """Bytes freed by `Store.gc()` (an int, as API.md has it), with `.skipped`: the stray paths it left alone."""
+
+    skipped: list[str]
+
+    def __new__(cls, freed: int, skipped: list[str]) -> "GcResult":
+        result = super().__new__(cls, freed)
+        result.skipped = skipped
+        return result
+
+
+def _unlink_file(path: Path, skipped: list[str]) -> int:
+    """Remove a regular file (or a symlink) -> its size; anything else is named in `skipped` and kept."""
+    try:
+        st = path.lstat()
+        if path.is_dir() and not path.is_symlink():
+            skipped.append(str(path))
+            return 0
+        path.unlink()
+        return st.st_size
+    except FileNotFoundError:
+        return 0

@@ -135,6 +135,9 @@ def cmd_verify(args) -> int:
 def cmd_gc(args) -> int:
     store = _store(args)
     freed = store.gc()
+    for path in getattr(freed, "skipped", ()):
+        print(f"artifacts-tui: skipped {printable(path)} (not a blob or a temp file; remove it by hand if unwanted)",
+              file=sys.stderr)
     print(f"freed {human_size(freed)}")
     return 0
 
