@@ -32,6 +32,7 @@ class Artifact:
         self._metadata = names.check_metadata(metadata)
         self.alg = algorithm_from_wandb(digest_algorithm)
         self._sources: dict[str, Path] = {}     # path inside the artifact -> file on disk
+        self._confined: dict[str, str] = {}     # path inside the artifact -> the real directory add_dir walked
         self._staging: Path | None = None
         self._finalizer = None
 
@@ -55,6 +56,7 @@ class Artifact:
         if path in self._sources and not overwrite and self._sources[path] != source:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}; pass overwrite=True")
         self._sources[path] = source
+        self._confined.pop(path, None)
 
     def add_file(self, local_path: str | os.PathLike, name: str | None = None, *, is_tmp: bool = False,
                  skip_cache: bool = False, policy: str | None = None, overwrite: bool = False) -> None:
@@ -86,6 +88,7 @@ class Artifact:
             found.append((names.check_path(f"{prefix}/{rel}" if prefix else rel), Path(full)))
         for path, source in found:  # all valid: add them (nothing is added when one is refused)
             self._add_checked(path, source, overwrite=merge)
+            self._confined[path] = os.fspath(real_root)
 
     @contextlib.contextmanager
     def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
@@ -109,6 +112,11 @@ class Artifact:
     def sources(self) -> dict[str, Path]:
         """path inside the artifact -> file on disk, sorted by path."""
         return dict(sorted(self._sources.items()))
+
+    def confinement(self, path: str) -> str | None:
+        """The real directory a file added by `add_dir` must still resolve into when its bytes are read (a file
+        swapped for a symlink leading elsewhere between `add_dir` and logging is refused then)."""
+        return self._confined.get(path)
 
     def file_digests(self) -> dict[str, str]:
         return {path: cached_file_digest(src, self.alg) for path, src in self.sources().items()}

@@ -1,7 +1,9 @@
 """The one atomic-write helper: temp file in the same directory, flush, fsync, `os.replace`, temp removed on error.
 
-Every file `core` writes outside the blob store's own copy loop goes through `atomic_write` (model weights,
-downloads, media), so a crash leaves the old file or the new one, never half of one.
+Files `core` writes outside the blob store's own copy loop and outside downloads go through `atomic_write` (model
+weights, media), so a crash leaves the old file or the new one, never half of one. Downloads (`core.download`) use
+their own exclusive temp-and-rename relative to directory fds, because they must never follow a symlink planted in
+a download root; they skip the fsync, as a download can always be made again from the store.
 """
 
 from __future__ import annotations

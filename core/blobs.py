@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.atomic import fsync_dir
-from core.errors import StoreBusyError, StoreFullError
+from core.errors import StoreBusyError, StoreFullError, ValidationError
 from core.hashing import CHUNK, b64, b64_to_hex, new_hasher
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
@@ -193,11 +193,13 @@ class BlobBatch:
     def __post_init__(self) -> None:
         self._lock_fd = self.blobs.lock_shared()
 
-    def add_file(self, src: str | os.PathLike, alg: str, known: tuple[str, int] | None = None) -> StagedBlob:
-        """Stage `src`. `known` = (digest, size) from the checksum cache: when that blob exists nothing is read."""
+    def add_file(self, src: str | os.PathLike, alg: str, known: tuple[str, int] | None = None,
+                 confine: str | None = None) -> StagedBlob:
+        """Stage `src`. `known` = (digest, size) from the checksum cache: when that blob exists nothing is read.
+        `confine`: a directory the opened file must really lie in."""
         if known is not None and self.blobs.exists(alg, known[0], known[1]):
             return self._accept(StagedBlob(alg, known[0], known[1], None))
-        return self._accept(self.blobs.copy_in(src, alg))
+        return self._accept(self.blobs.copy_in(src, alg, confine))
 
     def _accept(self, blob: StagedBlob) -> StagedBlob:
         if blob.tmp is not None:
@@ -271,11 +273,13 @@ class BlobStore:
             return False
 
     # -- writing ----------------------------------------------------------------------------------------------
-    def copy_in(self, src: str | os.PathLike, alg: str) -> StagedBlob:
-        """Copy `src` to a read-only temp file while hashing it; the caller publishes or discards it."""
+    def copy_in(self, src: str | os.PathLike, alg: str, confine: str | None = None) -> StagedBlob:
+        """Copy `src` to a read-only temp file while hashing it; the caller publishes or discards it. The file is
+        checked once open (what is read is what was checked): a regular file, inside `confine` when given."""
         tmp = f"{self._tmp_str}/{os.getpid()}-{self._nonce}-{next(self._count)}.tmp"
-        src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+        src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a fifo swapped in must not block
         try:
+            _check_opened(src_fd, src, confine)
             out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
             try:
                 digest, size = copy_hashing(src_fd, out, alg, durable=True)
@@ -400,6 +404,19 @@ class BlobStore:
                         stray(blob.path)
                         continue
                     yield alg_dir.name, base64.b64encode(raw).decode("ascii"), Path(blob.path)
+
+
+def _check_opened(fd: int, src, confine: str | None) -> None:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise ValidationError(f"{os.fspath(src)!r} is no longer a regular file; nothing was logged")
+    if confine is not None:
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # no /proc: resolve the name (the file is open, so only a rename can race this)
+            real = os.path.realpath(src)
+        if real != confine and not real.startswith(confine.rstrip(os.sep) + os.sep):
+            raise ValidationError(f"{os.fspath(src)!r} now leads outside {confine} ({real}): it was changed into a "
+                                  "symlink after it was added; nothing was logged")
 
 
 def _listdir(path) -> list[os.DirEntry]:

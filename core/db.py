@@ -22,7 +22,11 @@ from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# from version N to N + 1; run inside one BEGIN IMMEDIATE with the user_version bump
+MIGRATIONS = {
+    1: ["ALTER TABLE checksum_cache ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT -1"],  # -1 never matches: re-hash
+}
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
                     "run_files", "checksum_cache"})
 DEFAULT_TIMEOUT = 30.0
@@ -170,10 +174,11 @@ class Database:
             raise self.damaged("is missing" if not self.path.exists() else "is empty")
         conn = self.connection()
         version = self._retry_busy(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
-        if version == SCHEMA_VERSION:
+        if version > 0:
             missing = TABLES - self.tables()
             if missing:
                 raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
+        if version == SCHEMA_VERSION:
             return
         if version == 0:
             if self.tables():
@@ -187,11 +192,16 @@ class Database:
         script = resources.files("core").joinpath("schema.sql").read_text(encoding="utf-8")
         self._retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]  # again: another process may have done it
+            if current == 0:
                 for statement in script.split(";\n"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            else:
+                for step in range(current, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step]:
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):

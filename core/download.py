@@ -1,9 +1,13 @@
 """Copy a version's files out of the store to a download root (W&B's `./artifacts/name:vN` by default).
 
-Reflinks where the filesystem can (no bytes copied, no shared inode), else copies while re-hashing so a corrupt
-blob is caught here rather than handed out. Files already present with the right digest are skipped. Nothing is
-written outside the root: every path was validated when logged, and a symlinked directory inside the root that
-leads elsewhere is refused.
+Nothing is written outside the root, whatever the root already holds. Every directory below the root is opened
+relative to its parent with `O_NOFOLLOW` (a symlinked directory is refused, never followed); every file is first
+written to a temporary file with a random name created with `O_EXCL | O_NOFOLLOW` inside that directory, then
+renamed over the final name, and a rename replaces a symlink planted there rather than writing through it.
+
+Corrupt bytes are never handed out: a reflink (no bytes copied, no shared inode) is re-hashed afterwards, a copy is
+hashed while it is made, and a mismatch raises `IntegrityError` with the temporary file removed. Files already
+present with the right digest are skipped.
 """
 
 from __future__ import annotations
@@ -12,19 +16,22 @@ import contextlib
 import errno
 import fcntl
 import os
+import secrets
+import stat
 from pathlib import Path
 
+from core import names
 from core.blobs import copy_hashing
 from core.errors import IntegrityError, ValidationError
-from core.hashing import PROCESS_CACHE, StatKey, cached_file_digest
+from core.hashing import CHUNK, PROCESS_CACHE, StatKey, b64, new_hasher
 
 _FICLONE = 0x40049409
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _reflink(src: Path, dst_fd: int) -> bool:
+def _reflink(src_fd: int, dst_fd: int) -> bool:
     try:
-        with open(src, "rb") as handle:
-            fcntl.ioctl(dst_fd, _FICLONE, handle.fileno())
+        fcntl.ioctl(dst_fd, _FICLONE, src_fd)
         return True
     except OSError as exc:
         if exc.errno in (errno.EOPNOTSUPP, errno.EXDEV, errno.EINVAL, errno.ENOTTY, errno.EBADF, errno.EPERM):
@@ -32,58 +39,158 @@ def _reflink(src: Path, dst_fd: int) -> bool:
         raise
 
 
-def _copy_verified(src: Path, dst_fd: int, alg: str) -> str:
+def _copy_verified(src_fd: int, dst_fd: int, alg: str) -> str:
     """Copy a blob out while re-hashing it (big files hash in one thread while another writes) -> its digest."""
-    fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    return copy_hashing(src_fd, dst_fd, alg, durable=False)[0]
+
+
+def _hash_fd(fd: int, alg: str) -> str:
+    """The digest of what `fd` holds, read from its start (a reflinked copy is re-hashed through it)."""
+    hasher = new_hasher(alg)
+    offset = 0
+    while chunk := os.pread(fd, CHUNK, offset):
+        hasher.update(chunk)
+        offset += len(chunk)
+    return b64(hasher.digest())
+
+
+class _Dirs:
+    """Directory fds below the download root, opened component by component without following symlinks."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.fds: dict[tuple[str, ...], int] = {(): os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)}
+
+    def open(self, parts: tuple[str, ...]) -> int:
+        fd = self.fds.get(parts)
+        if fd is not None:
+            return fd
+        parent = self.open(parts[:-1])
+        name = parts[-1]
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
+        except FileNotFoundError:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(name, 0o755, dir_fd=parent)
+            fd = self._open_existing(parent, parts)
+        except OSError:
+            fd = self._open_existing(parent, parts)
+        self.fds[parts] = fd
+        return fd
+
+    def _open_existing(self, parent: int, parts: tuple[str, ...]) -> int:
+        where = self.base.joinpath(*parts)
+        try:
+            return os.open(parts[-1], _DIR_FLAGS, dir_fd=parent)
+        except OSError as exc:
+            try:
+                st = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
+            except OSError:
+                raise exc from None
+            if stat.S_ISLNK(st.st_mode):
+                raise ValidationError(f"{where} is a symlink and could lead outside the download root {self.base}; "
+                                      "refusing to write through it (remove it, or download to another root)") from None
+            raise ValidationError(f"{where} is in the way: the download needs a directory there (move it away, "
+                                  "or download to another root)") from None
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
+
+
+def _present(dir_fd: int, name: str, entry, alg: str, where: Path) -> bool:
+    """Whether `name` already holds this entry's bytes (a regular file, not a symlink, with the right digest)."""
     try:
-        return copy_hashing(fd, dst_fd, alg, durable=False)[0]
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(st.st_mode):
+        raise ValidationError(f"{where} is a directory: the download needs a file there (move it away, or download "
+                              "to another root)")
+    if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
+        return False
+    key = StatKey.of(where, st)
+    digest = PROCESS_CACHE.get(key, alg)
+    if digest is None:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError:
+            return False
+        try:
+            digest = _hash_fd(fd, alg)
+        finally:
+            os.close(fd)
+        PROCESS_CACHE.put(key, alg, digest)
+    return digest == entry.digest
+
+
+def _temp_name() -> str:
+    return f".artifacts-tui-{secrets.token_hex(8)}.part"  # short: a 255-byte name still has a temp name that fits
+
+
+def _create_temp(dir_fd: int) -> tuple[str, int]:
+    """A new temporary file in `dir_fd`, created exclusively: whatever already stands at a name is never used."""
+    for _attempt in range(8):
+        tmp = _temp_name()
+        try:
+            return tmp, os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                                dir_fd=dir_fd)
+        except FileExistsError:
+            continue
+    raise ValidationError("could not create a temporary file in the download root (eight names taken); "
+                          "clear the directory's .artifacts-tui-*.part files and download again")
+
+
+def _fill_temp(src: int, dir_fd: int, name: str, version, entry) -> os.stat_result:
+    """Copy (or reflink) the blob to a new temporary file, check its digest, rename it over `name`."""
+    tmp, fd = _create_temp(dir_fd)
+    try:
+        try:
+            if _reflink(src, fd):
+                got = _hash_fd(fd, version.alg)  # a reflink shares the blob's bytes: re-hash them all the same
+            else:
+                got = _copy_verified(src, fd, version.alg)
+            if got != entry.digest:
+                raise IntegrityError(f"{version.full_name}: {entry.path}: blob corrupt (expected digest "
+                                     f"{entry.digest}, found {got}); run `artifacts-tui verify`")
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a symlink there, never follows it
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        raise
+    return st
+
+
+def _write_one(store, version, entry, dir_fd: int, name: str, where: Path) -> None:
+    blob = store.blobs.path(version.alg, entry.digest)
+    try:
+        src = os.open(blob, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise IntegrityError(f"{version.full_name}: {entry.path}: blob missing from the store; run "
+                             "`artifacts-tui verify`") from None
+    try:
+        st = _fill_temp(src, dir_fd, name, version, entry)
     finally:
-        os.close(fd)
-
-
-def _check_inside(root: Path, directory: Path) -> None:
-    """Refuse when the deepest existing ancestor of `directory` resolves outside `root` (a symlinked directory
-    inside the root leading elsewhere); checked before any directory is created."""
-    real_root = os.path.realpath(root)
-    probe = directory
-    while not probe.exists() and probe != root:
-        probe = probe.parent
-    real = os.path.realpath(probe)
-    if real != real_root and not real.startswith(real_root + os.sep):
-        raise ValidationError(f"{directory} leads outside the download root {root} (through a symlink); "
-                              "refusing to write there")
+        os.close(src)
+    PROCESS_CACHE.put(StatKey.of(where, st), version.alg, entry.digest)  # a second download reads nothing
 
 
 def download(store, version, root: str | os.PathLike | None = None) -> Path:
     base = Path(root) if root is not None else version.default_root()
     base.mkdir(parents=True, exist_ok=True)
-    for entry in version.files():
-        dest = base / entry.path
-        _check_inside(base, dest.parent)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.is_symlink():
-            dest.unlink()
-        elif dest.is_file() and dest.stat().st_size == entry.size:
-            if cached_file_digest(dest, version.alg) == entry.digest:
-                continue
-        blob = store.blobs.path(version.alg, entry.digest)
-        if not blob.exists():
-            raise IntegrityError(f"{version.full_name}: {entry.path}: blob missing from the store; run "
-                                 "`artifacts-tui verify`")
-        tmp = dest.parent / f".{dest.name}.{os.getpid()}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            if not _reflink(blob, fd):
-                got = _copy_verified(blob, fd, version.alg)
-                if got != entry.digest:
-                    raise IntegrityError(f"{version.full_name}: {entry.path}: blob corrupt (expected digest "
-                                         f"{entry.digest}, found {got}); run `artifacts-tui verify`")
-        except BaseException:
-            os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        os.close(fd)
-        os.replace(tmp, dest)
-        PROCESS_CACHE.put(StatKey.of(dest), version.alg, entry.digest)  # a second download reads nothing
+    dirs = _Dirs(base)
+    try:
+        for entry in version.files():
+            names.check_path(entry.path)  # validated when logged; checked again before any filesystem call
+            parts = tuple(entry.path.split("/"))
+            where = base.joinpath(*parts)
+            dir_fd = dirs.open(parts[:-1])
+            if not _present(dir_fd, parts[-1], entry, version.alg, where):
+                _write_one(store, version, entry, dir_fd, parts[-1], where)
+    finally:
+        dirs.close()
     return base

@@ -77,18 +77,21 @@ def manifest_digest(entries: Iterable[tuple[str, str]], alg: str = MD5) -> str:
 
 
 class StatKey(NamedTuple):
-    """What identifies unchanged file content without reading it: (path, size, mtime_ns, inode). A named tuple:
-    it is hashed several times per file when thousands of files are logged."""
+    """What identifies unchanged file content without reading it: (path, size, mtime_ns, inode, ctime_ns). The
+    ctime is there because a user cannot set it: a same-size rewrite with its mtime put back (`cp -p`, `rsync -t`,
+    `tar -x`) still changes it, so the cache is never fooled into keeping the old digest. A named tuple: it is
+    hashed several times per file when thousands of files are logged."""
 
     path: str
     size: int
     mtime_ns: int
     inode: int
+    ctime_ns: int
 
     @classmethod
     def of(cls, path: str | os.PathLike, st: os.stat_result | None = None) -> "StatKey":
         st = st or os.stat(path)
-        return cls(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        return cls(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 class ChecksumCache:

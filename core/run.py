@@ -308,7 +308,7 @@ def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str]
         for path, src in sources.items():
             key = keys[path]
             digest = known.get(key)
-            blob = batch.add_file(src, alg, (digest, key.size) if digest else None)
+            blob = batch.add_file(src, alg, (digest, key.size) if digest else None, artifact.confinement(path))
             rows.append(writes.ManifestRow(path, blob.digest, blob.size))
             if not artifact.is_staged(src):  # new_file's temp files are never seen again
                 PROCESS_CACHE.put(key, alg, blob.digest)

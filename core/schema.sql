@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 1. Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 2 (core/db.py migrates version 1 stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -103,5 +103,6 @@ CREATE TABLE IF NOT EXISTS checksum_cache (
     mtime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL,
     digest TEXT NOT NULL,
+    ctime_ns INTEGER NOT NULL DEFAULT -1,
     PRIMARY KEY (path, alg)
 ) WITHOUT ROWID;

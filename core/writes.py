@@ -102,8 +102,9 @@ def commit_version(
         if run_pk is not None:
             add_edge(conn, run_pk, vid, "output", now)
         conn.executemany(
-            "INSERT OR REPLACE INTO checksum_cache (path, alg, size, mtime_ns, inode, digest) VALUES (?, ?, ?, ?, ?, ?)",
-            [(k.path, alg, k.size, k.mtime_ns, k.inode, d) for k, d in cache],
+            "INSERT OR REPLACE INTO checksum_cache (path, alg, size, mtime_ns, inode, ctime_ns, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(k.path, alg, k.size, k.mtime_ns, k.inode, k.ctime_ns, d) for k, d in cache],
         )
     return store._version_by_id(vid)
 
@@ -116,11 +117,11 @@ def lookup_cache(store: Store, keys: Sequence[StatKey], alg: str) -> dict[StatKe
     for start in range(0, len(paths), 500):
         chunk = paths[start:start + 500]
         rows = store.db.read(
-            f"SELECT path, size, mtime_ns, inode, digest FROM checksum_cache WHERE alg = ? AND path IN "
+            f"SELECT path, size, mtime_ns, inode, ctime_ns, digest FROM checksum_cache WHERE alg = ? AND path IN "
             f"({','.join('?' * len(chunk))})", (alg, *chunk))
         for r in rows:
             key = by_path[r["path"]]
-            if (key.size, key.mtime_ns, key.inode) == (r["size"], r["mtime_ns"], r["inode"]):
+            if (key.size, key.mtime_ns, key.inode, key.ctime_ns) == (r["size"], r["mtime_ns"], r["inode"], r["ctime_ns"]):
                 found[key] = r["digest"]
     return found
 

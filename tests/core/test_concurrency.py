@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import core
+from core.db import SCHEMA_VERSION
 from store_helpers import finish_worker, start_worker
 
 PROCESSES = 6
@@ -70,7 +71,7 @@ def test_concurrent_first_use_creates_the_schema_once(tmp_path):
     assert indexes == list(range(PROCESSES))
     store = core.open_store(root)
     conn = sqlite3.connect(root / "store.db")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT count(*) FROM meta").fetchone()[0] == 1
     assert store.projects() == ["p"]
