@@ -1,7 +1,7 @@
 """What watching costs: the train stage launched from the runner (headless app, runner screen open, progress bar,
 charts and log redrawn as it streams) against the same stage with no UI at all.
 
-Both run `tui.launch_request.run_request` on the same store and inputs in a thread of their own (the runner's is a
+Both run `tui.runner.launch_request.run_request` on the same store and inputs in a thread of their own (the runner's is a
 Textual thread worker), timed in that thread; runs alternate so that drift in the machine's load hits both, and the
 best of each is compared. Goal: within 5%. Wall-clock times swing by tens of percent on a shared machine, so two
 steadier figures come with it: the process's CPU time for the stage with and without the UI, and the UI thread's CPU
@@ -34,7 +34,7 @@ def _app(store, workdir: Path):
     from textual.app import App
 
     import tui
-    from tui.runner_actions import install_runner
+    from tui.runner.actions import install_runner
     from tui.screens.runner import RunnerScreen
 
     class BenchApp(App):
@@ -85,7 +85,7 @@ async def _cancel_latency(store, workdir: Path, request) -> float:
 
 def run(workdir: Path) -> list[Result]:
     import core
-    from tui.launch_request import LaunchRequest, run_request
+    from tui.runner.launch_request import LaunchRequest, run_request
 
     store = core.open_store(workdir / "store")
     downloads = workdir / "downloads"

@@ -8,7 +8,7 @@ from core.errors import (
     ArtifactsError, IntegrityError, NotFoundError, StoreBusyError, StoreDamagedError, StoreFullError, ValidationError,
 )
 from core.media import Image
-from core.models import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
+from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.run import Config, Run, Summary, init
 from core.store import Store, default_home, open_store
 

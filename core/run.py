@@ -21,7 +21,7 @@ from core.blobs import BlobBatch
 from core.errors import ValidationError
 from core.hashing import PROCESS_CACHE, StatKey
 from core.media import Image
-from core.models import ArtifactVersion
+from core.values import ArtifactVersion
 from core.store import Store, open_store
 
 FLUSH_INTERVAL_S = 0.5

@@ -15,7 +15,7 @@ from core import names
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core.errors import IntegrityError, NotFoundError, ValidationError
-from core.models import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo, utc
+from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo, utc
 
 HEARTBEAT_STALE_S = 60.0
 HOST = socket.gethostname()
@@ -347,7 +347,7 @@ class Store:
             raise IntegrityError("; ".join(str(p) for p in problems) + " (run `artifacts-tui verify` for the store)")
 
     def _remote_manifest_digests(self) -> set[tuple[str, str]]:
-        """Blobs fetched from a W&B server (core.wandb_store_cache) are referenced by their cached manifests."""
+        """Blobs fetched from a W&B server (core.wandb_backend.remote_cache) are referenced by their cached manifests."""
         found: set[tuple[str, str]] = set()
         for manifest in (self.root / "remote" / "manifests").glob("*/*.json"):
             try:

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.safe import safe_str
-from tui.widgets.formatting import utc_now
+from tui.format import utc_now
 
 
 class BindingCommands(Provider):
@@ -83,29 +83,29 @@ class ArtifactsApp(App[None]):
         self.sub_title = safe_str(getattr(store, "location", None) or getattr(store, "root", ""))
 
     def on_mount(self) -> None:
-        from tui.runner_actions import install_runner
+        from tui.runner.actions import install_runner
         from tui.screens.explorer import ExplorerScreen
 
         install_runner(self)  # self.jobs: the queue of launched stages
         self.push_screen(ExplorerScreen(self.store))
 
     def action_launch(self) -> None:
-        from tui.runner_actions import open_launch
+        from tui.runner.actions import open_launch
 
         open_launch(self)
 
     def action_runner(self) -> None:
-        from tui.runner_actions import open_runner
+        from tui.runner.actions import open_runner
 
         open_runner(self)
 
     def action_tutorial(self) -> None:
-        from tui.runner_actions import start_tutorial
+        from tui.runner.actions import start_tutorial
 
         start_tutorial(self)  # the whole tutorial pipeline on the bundled digits dataset
 
     async def action_quit(self) -> None:
-        from tui.runner_actions import quit_or_confirm
+        from tui.runner.actions import quit_or_confirm
 
         quit_or_confirm(self)  # asks first while a run is active
 

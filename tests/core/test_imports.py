@@ -9,7 +9,7 @@ import sys
 
 HEAVY = ("textual", "rich", "torch", "wandb", "tui")
 STORE_MODULES = ("core", "core.store", "core.writes", "core.run", "core.blobs", "core.db", "core.artifact",
-                 "core.download", "core.names", "core.hashing", "core.models", "core.atomic", "core.media")
+                 "core.download", "core.names", "core.hashing", "core.values", "core.atomic", "core.media")
 
 
 def loaded_after(code: str) -> set[str]:

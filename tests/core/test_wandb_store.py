@@ -12,9 +12,9 @@ import pytest
 
 import core
 from core.errors import NotFoundError, ValidationError
-from core.models import Collection, FileEntry, LineageEdge
-from core.wandb_store import WandbStore
-from core.wandb_store_errors import (
+from core.values import Collection, FileEntry, LineageEdge
+from core.wandb_backend.store import WandbStore
+from core.wandb_backend.client import (
     WandbAuthError,
     WandbPermissionError,
     WandbTimeoutError,

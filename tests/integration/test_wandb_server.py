@@ -16,7 +16,7 @@ import time
 import pytest
 
 import core
-from core.wandb_store import WandbStore
+from core.wandb_backend.store import WandbStore
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("WANDB_API_KEY") and os.environ.get("WANDB_BASE_URL")),

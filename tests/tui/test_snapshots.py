@@ -17,7 +17,7 @@ FIXED_TIME = "2025-01-01 12:00:00"
 
 @pytest.fixture
 def snapshot_app(make_app, monkeypatch):
-    monkeypatch.setattr("tui.widgets.formatting.timestamp", lambda then: FIXED_TIME)
+    monkeypatch.setattr("tui.format.timestamp", lambda then: FIXED_TIME)
 
     def make(store):
         monkeypatch.setenv("ARTIFACTS_TUI_HOME", str(store.root))  # the default store, as the subtitle says

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable
 
 import core
-from core.wandb_store import WandbStore
+from core.wandb_backend.store import WandbStore
 from tests.fake_wandb import FakeServer, api_failure
 from tests.tui.conftest import build_demo_store, open_version, screen_text, settle, tree_labels, wait_until
 from tui.app import ArtifactsApp
@@ -134,7 +134,7 @@ async def test_each_failure_shows_one_clear_message(server, tmp_path, monkeypatc
 @pytest.mark.parametrize("spec, expected", [
     ("team", ("team", None)), ("team/demo", ("team", "demo")), ("/team/demo/", ("team", "demo"))])
 def test_the_wandb_option_names_an_entity_or_a_project(spec, expected):
-    from tui.commands.wandb_open import open_wandb_store, parse_spec
+    from tui.cli.wandb_open import open_wandb_store, parse_spec
 
     assert parse_spec(spec) == expected
     store = open_wandb_store(spec)   # no network until the first call

@@ -1,7 +1,7 @@
 """`r`: the launch form. Pick a stage (or the whole pipeline), the project and dataset, the input versions (any
 `name:alias` in the store; "latest" by default) and the training settings; `enter` starts it.
 
-The form returns a `tui.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
+The form returns a `tui.runner.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
 It checks the request with the pipeline's own validation before returning, so what it accepts a stage accepts too,
 and it refuses a stage whose input is not in the store yet, naming the stage to run first. The choices of inputs are
 read from the store in a worker.
@@ -22,7 +22,7 @@ from textual.validation import Integer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from core.pipeline.config import OPTIMIZERS, TrainConfig
-from tui.launch_request import (
+from tui.runner.launch_request import (
     PIPELINE,
     STAGE_CHOICES,
     LaunchRequest,

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.run_view import Job
+from tui.runner.job_view import Job
 from tui.safe import safe_text
 
 __all__ = ["QuitConfirmScreen"]

@@ -24,9 +24,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header
 
-from tui.launch_request import LaunchRequest
-from tui.run_view import Job, is_image_value
-from tui.runner_jobs import JobQueue
+from tui.runner.launch_request import LaunchRequest
+from tui.runner.job_view import Job, is_image_value
+from tui.runner.queue import JobQueue
 from tui.safe import safe_text
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid, Tile, load_tiles

@@ -19,7 +19,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.safe import join_text, safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 
 

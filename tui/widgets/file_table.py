@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.safe import safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 
 MAX_ROWS = 5000
 

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from tui.messages import JumpToVersion
 from tui.safe import safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 from tui.widgets.metadata_tree import MetadataTree
 from tui.widgets.metric_chart import MetricChart

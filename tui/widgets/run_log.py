@@ -18,7 +18,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Log
 
-from tui.run_view import LOG_LINES, Job
+from tui.runner.job_view import LOG_LINES, Job
 from tui.safe import safe_str
 
 __all__ = ["RunLog"]

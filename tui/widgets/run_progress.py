@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.run_view import Job, format_duration
+from tui.runner.job_view import Job, format_duration
 from tui.safe import safe_text
 
 __all__ = ["RunProgress", "progress_lines"]

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.safe import safe_json, safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 
 METRIC_COLUMNS = 2
 

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from tui.messages import JumpToRun
 from tui.safe import safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from tui.safe import safe_text
-from tui.widgets import formatting
+from tui import format as formatting
 
 _VERSION = re.compile(r"^v?([0-9]+)$", re.ASCII)
 

@@ -11,7 +11,7 @@ from core.lineage import draw, view
 from core.lineage.build import build_graph, version_ref_id
 from lineage_tutorial import PROJECT, build_tutorial_store, tutorial_graph
 from tui.cli import main
-from tui.commands.lineage_cmd import lineage_text
+from tui.cli.lineage_cmd import lineage_text
 
 GOLDEN = Path(__file__).parent / "golden"
 

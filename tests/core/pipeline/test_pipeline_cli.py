@@ -13,7 +13,7 @@ import pytest
 import core
 from core.pipeline import LogLine, Progress, StageFinished, StageStarted
 from tui.cli import main
-from tui.commands.run_cmd import ProgressDisplay
+from tui.cli.run_cmd import ProgressDisplay
 
 
 def _run(capsys, store_dir, *argv):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.launch_request import LaunchRequest, run_request
+from tui.runner.launch_request import LaunchRequest, run_request
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 import tui
 from tui.app import ArtifactsApp
-from tui.runner_actions import install_runner, open_launch, quit_or_confirm, start_tutorial
+from tui.runner.actions import install_runner, open_launch, quit_or_confirm, start_tutorial
 from tui.screens.runner import RunnerScreen
 
 RUNNER_CSS = Path(tui.__file__).parent / "styles" / "runner.tcss"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from runner_helpers import RunnerApp, screen_text, wait_until
 from textual.widgets import Input, Select
 
-from tui.launch_request import LaunchRequest
+from tui.runner.launch_request import LaunchRequest
 from tui.screens.launch import LaunchScreen
 
 
@@ -23,7 +23,7 @@ async def test_form_offers_aliases_and_versions_and_returns_a_validated_request(
     # A second convnet version and an alias on the first, to choose from.
     convnet_v0 = store.artifact("convnet:v0", project="artifacts-example")
     store.add_alias(convnet_v0, "baseline")
-    from tui.launch_request import run_request
+    from tui.runner.launch_request import run_request
 
     run_request(LaunchRequest(stage="initialize", train_config={"seed": 1}), store=store)
     app = RunnerApp(store, tmp_path / "downloads")

@@ -91,7 +91,7 @@ async def test_cancel_stops_training_and_logs_no_trained_model(prepared_store, t
     store = prepared_store
     app = RunnerApp(store, tmp_path / "downloads")
     async with app.run_test(size=(80, 24)) as pilot:
-        from tui.launch_request import LaunchRequest
+        from tui.runner.launch_request import LaunchRequest
 
         job = app.jobs.submit(LaunchRequest(stage="train", train_config={"epochs": 50, "batch_size": 32}))
         await wait_until(pilot, lambda: job.progress is not None and job.progress.done >= 2, timeout=60,
@@ -121,7 +121,7 @@ async def test_stage_that_raises_fails_its_run_and_the_app_carries_on(prepared_s
 
     app = RunnerApp(store, tmp_path / "downloads")
     async with app.run_test(size=(80, 24)) as pilot:
-        from tui.launch_request import LaunchRequest
+        from tui.runner.launch_request import LaunchRequest
 
         job = app.jobs.submit(LaunchRequest(stage="train", train_config={"epochs": 1}))
         await wait_until(pilot, lambda: not job.active, timeout=60, what="the failing job to end")
@@ -144,8 +144,8 @@ async def test_stage_that_raises_fails_its_run_and_the_app_carries_on(prepared_s
 
 
 async def test_an_unexpected_exception_is_caught_and_queued_jobs_still_run(store, tmp_path, monkeypatch):
-    import tui.launch_request as launch_request
-    from tui.launch_request import LaunchRequest
+    import tui.runner.launch_request as launch_request
+    from tui.runner.launch_request import LaunchRequest
 
     real = launch_request._stage_call
 
@@ -166,7 +166,7 @@ async def test_an_unexpected_exception_is_caught_and_queued_jobs_still_run(store
 
 
 async def test_quitting_with_an_active_run_asks_and_cancels_it(prepared_store, tmp_path):
-    from tui.launch_request import LaunchRequest
+    from tui.runner.launch_request import LaunchRequest
     from tui.screens.quit_confirm import QuitConfirmScreen
 
     store = prepared_store

@@ -9,7 +9,7 @@ import time
 from rich.style import Style
 
 from core.pipeline.events import LoggedVersion, Metrics, Progress, StageFinished, StageStarted
-from tui.run_view import Job
+from tui.runner.job_view import Job
 from tui.widgets.image_grid import load_tiles, render_tiles
 from tui.widgets.loss_chart import MARKERS, format_count, nice_ticks, render_chart
 from tui.widgets.run_progress import progress_lines

@@ -32,6 +32,6 @@ def open_wandb_store(spec: str, local: Any = None) -> Any:
     """The W&B store for `spec`; `local`: the store that keeps fetched files (default: `core.open_store()`)."""
     entity, project = parse_spec(spec)
     import core
-    from core.wandb_store import WandbStore
+    from core.wandb_backend.store import WandbStore
 
     return WandbStore(entity, project, local=local if local is not None else core.open_store())

@@ -60,7 +60,7 @@ class Job:
     title: str
     project: str
     origin: str = HERE
-    request: Any = None  # tui.launch_request.LaunchRequest for launches from here
+    request: Any = None  # tui.runner.launch_request.LaunchRequest for launches from here
     state: str = "queued"
     stage: str = ""
     run_id: str = ""

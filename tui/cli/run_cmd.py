@@ -60,7 +60,7 @@ def _train_config(args: argparse.Namespace) -> dict[str, Any]:
 def run_command(args: argparse.Namespace) -> int:
     from core import pipeline
     from core.pipeline import check_inputs
-    from tui.cli import open_cli_store
+    from tui.cli.shared import open_cli_store
 
     stages = pipeline.STAGES if args.stage == "pipeline" else (args.stage,)
     check_inputs(stages, args.inputs)

@@ -78,7 +78,7 @@ def lineage_text(store, target: str, *, explode: bool = False, ascii: bool = Fal
 
 
 def cmd_lineage(args) -> int:
-    from tui.cli import open_cli_store
+    from tui.cli.shared import open_cli_store
 
     store = open_cli_store(args)
     width = args.width or shutil.get_terminal_size((80, 24)).columns

@@ -19,7 +19,7 @@ from typing import Any
 from core.atomic import atomic_write
 from core.blobs import BlobBatch
 from core.errors import IntegrityError, ValidationError
-from core.models import FileEntry
+from core.values import FileEntry
 
 
 class RemoteCache:

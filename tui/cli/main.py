@@ -1,8 +1,8 @@
 """The `artifacts-tui` command: no subcommand opens the app; subcommands call `core` and print.
 
 It lives in `tui` (not `core`) because it opens the app, and `core` never imports `tui`. Each group of subcommands
-lives in its own module under `tui/commands/` with a `register(subparsers)` function; this module only builds the
-parser, turns user errors into one line on stderr with exit status 1, and opens the app.
+lives in its own module of `tui/cli/` with a `register(subparsers)` function (listed in `commands.py`; what they
+share is in `shared.py`); this module only builds the parser, turns user errors into one line on stderr with exit status 1, and opens the app.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tui.commands import COMMAND_MODULES
+from tui.cli.commands import COMMAND_MODULES
+from tui.cli.shared import open_cli_store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,23 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
-
-
-def open_cli_store(args: argparse.Namespace):
-    """The store the command works on: a W&B server's with `--wandb` (files cached in the local store), else the
-    embedded store at `--store`, else at the default home of `core.open_store`."""
-    import core
-
-    if args.store is not None and args.command not in (None, "run") and not os.path.exists(args.store):
-        from core.errors import NotFoundError
-
-        raise NotFoundError(f"no store at {args.store} (a typo? `run` creates one; the app opens an empty one)")
-    local = core.open_store(args.store)
-    if getattr(args, "wandb", None) is not None:
-        from tui.commands.wandb_open import open_wandb_store
-
-        return open_wandb_store(args.wandb, local=local)
-    return local
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,6 @@ A handler is set with `parser.set_defaults(handler=fn)`; `fn(args) -> int` retur
 `core.ArtifactsError` subclasses for user errors (the CLI prints them as one line and exits 1).
 """
 
-from tui.commands import store_cmds, lineage_cmd, run_cmd
+from tui.cli import store_cmds, lineage_cmd, run_cmd
 
 COMMAND_MODULES = (store_cmds, lineage_cmd, run_cmd)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tui.launch_request import LaunchRequest
-from tui.run_view import Job
-from tui.runner_jobs import JobQueue
+from tui.runner.launch_request import LaunchRequest
+from tui.runner.job_view import Job
+from tui.runner.queue import JobQueue
 
 __all__ = ["install_runner", "open_launch", "open_runner", "quit_or_confirm", "start_tutorial"]
 

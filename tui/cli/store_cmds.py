@@ -9,26 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
 from core import names
 from core.errors import IntegrityError, NotFoundError, ValidationError
-from tui.widgets.formatting import human_size  # one size format for the CLI and the TUI
-
-
-def printable(value: object, multiline: bool = False) -> str:
-    """Control characters (ESC, C1, bidi overrides) made visible, as the TUI shows them (`tui.safe`)."""
-    from tui.safe import safe_str
-
-    return safe_str(value, multiline=multiline)
+from tui.cli.shared import open_cli_store, printable
+from tui.format import ago, human_size, utc_now  # one size and age format for the CLI and the TUI
 
 
 def age(when: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, int(((now or datetime.now(timezone.utc)) - when).total_seconds()))
-    for unit, length in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= length:
-            return f"{seconds // length}{unit} ago"
-    return f"{seconds}s ago"
+    return ago(when, now or utc_now())
 
 
 def _split_project_ref(ref: str):
@@ -38,8 +28,6 @@ def _split_project_ref(ref: str):
 
 
 def _store(args):
-    from tui.cli import open_cli_store
-
     return open_cli_store(args)
 
 

@@ -4,11 +4,11 @@
 WANDB_BACKEND.md lists the SDK call behind each method and its cost in round trips. The rules that shape it:
 
 - every server call runs under a deadline and its failure becomes one clear `core.errors`-style error
-  (`core.wandb_store_errors`); the SDK is built lazily, inside the first call, so opening the store never blocks;
-- what was fetched is kept for the session (`core.wandb_store_session`); `refresh()` drops it and `change_token()`
+  (`core.wandb_backend.client`); the SDK is built lazily, inside the first call, so opening the store never blocks;
+- what was fetched is kept for the session (`core.wandb_backend.session_cache`); `refresh()` drops it and `change_token()`
   moves only on our own writes and refreshes, so polling it costs nothing;
-- runs, history and lineage (built from the runs, never per artifact) live in `core.wandb_store_runs`;
-- a version's bytes are fetched once into the local blob store (`core.wandb_store_cache`); until then its files'
+- runs, history and lineage (built from the runs, never per artifact) live in `core.wandb_backend.runs`;
+- a version's bytes are fetched once into the local blob store (`core.wandb_backend.remote_cache`); until then its files'
   blob state is "remote" (besides the local store's "ok" / "missing" / "corrupt").
 """
 
@@ -23,12 +23,12 @@ from typing import Any
 
 from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
-from core.models import ArtifactVersion, Collection, FileEntry, FileState, Problem, RunInfo
-from core.wandb_store_cache import RemoteCache
-from core.wandb_store_errors import call_with_deadline, translate
-from core.wandb_store_objects import manifest_files, to_run, to_version, version_key
-from core.wandb_store_runs import WandbRuns
-from core.wandb_store_session import SessionCache, VersionPager, parallel_map
+from core.values import ArtifactVersion, Collection, FileEntry, FileState, Problem, RunInfo
+from core.wandb_backend.remote_cache import RemoteCache
+from core.wandb_backend.client import call_with_deadline, translate
+from core.wandb_backend.convert import manifest_files, to_run, to_version, version_key
+from core.wandb_backend.runs import WandbRuns
+from core.wandb_backend.session_cache import SessionCache, VersionPager, parallel_map
 
 _DEFAULT = object()
 
@@ -397,8 +397,8 @@ class WandbStore(WandbRuns):
 
     # -- writing runs (`artifacts-tui run ... --wandb`) ----------------------------------------------------------
     def start_run(self, **kwargs: Any):
-        """A run on the server with `core.Run`'s surface (see `core.wandb_runner`); what `core.init` returns for
+        """A run on the server with `core.Run`'s surface (see `core.wandb_backend.run`); what `core.init` returns for
         this store."""
-        from core.wandb_runner import WandbRun
+        from core.wandb_backend.run import WandbRun
 
         return WandbRun(self, **kwargs)

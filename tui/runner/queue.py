@@ -4,7 +4,7 @@ the UI in batches; runs written by other processes are followed from the store b
 A stage calls `on_event` in its own thread for every batch it trains. Widgets must not be touched from there, and
 waking the event loop per batch would cost training throughput, so the callback only records the event in the job's
 inbox (a lock and an append). A timer on the app drains the inboxes four times a second, keeps the latest `Progress`
-and every metric point and log line, folds them into the job's view state (`tui.run_view.Job`) and publishes
+and every metric point and log line, folds them into the job's view state (`tui.runner.job_view.Job`) and publishes
 `changed` once per changed job; the runner screen subscribes to it.
 
 Cancel sets a flag the callback checks: the stage's next event raises `core.pipeline.Cancelled`, its run ends
@@ -24,9 +24,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.pipeline.events import Cancelled, Progress, StageFailed, StageFinished, StageStarted
-from tui.launch_request import LaunchRequest, run_request, uses_training_config
-from tui.run_view import ELSEWHERE, HERE, Job
-from tui.runner_follow import Followed, FollowUpdate, poll_store
+from tui.runner.launch_request import LaunchRequest, run_request, uses_training_config
+from tui.runner.job_view import ELSEWHERE, HERE, Job
+from tui.runner.follow import Followed, FollowUpdate, poll_store
 from tui.safe import safe_str
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from core.artifact import Artifact, coerce_for_logging
 from core.errors import ValidationError
 from core.hashing import MD5
 from core.media import Image
-from core.models import ArtifactVersion
+from core.values import ArtifactVersion
 from core.run import Config, Summary, exit_state
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.hashing import MD5, algorithm_from_wandb
-from core.models import ArtifactVersion, FileEntry, RunInfo
+from core.values import ArtifactVersion, FileEntry, RunInfo
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

@@ -45,7 +45,7 @@ from typing import Any
 from core import names, writes
 from core.errors import ValidationError
 from core.run import Config, Run
-from core.wandb_compat_api import (
+from core.wandb_compat.objects import (
     Api, Artifact, Error, Image, LoggedArtifact, NotAvailableOfflineError, Settings, UsageError, unavailable,
     unwrap, wrap,
 )

@@ -15,7 +15,7 @@ from typing import Any
 from core import artifact as core_artifact
 from core import media
 from core.errors import ArtifactsError, ValidationError
-from core.models import ArtifactVersion
+from core.values import ArtifactVersion
 
 SURFACE = ("init, run, config, summary, log, save, finish, Artifact (new_file, add_file, add_dir), use_artifact, "
            "log_artifact, Image and Api().artifact")

@@ -13,9 +13,9 @@ from typing import Any
 
 from core import names
 from core.errors import NotFoundError
-from core.models import ArtifactVersion, FileEntry, LineageEdge, RunInfo
-from core.wandb_store_objects import history_row, version_key
-from core.wandb_store_session import parallel_map
+from core.values import ArtifactVersion, FileEntry, LineageEdge, RunInfo
+from core.wandb_backend.convert import history_row, version_key
+from core.wandb_backend.session_cache import parallel_map
 
 HISTORY_STEPS = 100_000   # steps one history() call reads at most; the caller continues with after_step
 
