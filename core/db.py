@@ -22,13 +22,19 @@ from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # from version N to N + 1; run inside one BEGIN IMMEDIATE with the user_version bump
 MIGRATIONS = {
     1: ["ALTER TABLE checksum_cache ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT -1"],  # -1 never matches: re-hash
+    2: ["""CREATE TABLE IF NOT EXISTS pinned_blobs (
+    owner TEXT NOT NULL,
+    alg TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (owner, alg, digest)
+) WITHOUT ROWID"""],
 }
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
-                    "run_files", "checksum_cache"})
+                    "run_files", "checksum_cache", "pinned_blobs"})
 DEFAULT_TIMEOUT = 30.0
 
 

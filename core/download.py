@@ -165,8 +165,8 @@ def _fill_temp(src: int, dir_fd: int, name: str, version, entry) -> os.stat_resu
     return st
 
 
-def _write_one(store, version, entry, dir_fd: int, name: str, where: Path) -> None:
-    blob = store.blobs.path(version.alg, entry.digest)
+def _write_one(blobs, version, entry, dir_fd: int, name: str, where: Path) -> None:
+    blob = blobs.path(version.alg, entry.digest)
     try:
         src = os.open(blob, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -179,7 +179,8 @@ def _write_one(store, version, entry, dir_fd: int, name: str, where: Path) -> No
     PROCESS_CACHE.put(StatKey.of(where, st), version.alg, entry.digest)  # a second download reads nothing
 
 
-def download(store, version, root: str | os.PathLike | None = None) -> Path:
+def download(blobs, version, root: str | os.PathLike | None = None) -> Path:
+    """Copy `version`'s files from the blob store `blobs` (a `core.blobs.BlobStore`) to `root`; -> the root."""
     base = Path(root) if root is not None else version.default_root()
     base.mkdir(parents=True, exist_ok=True)
     dirs = _Dirs(base)
@@ -190,7 +191,7 @@ def download(store, version, root: str | os.PathLike | None = None) -> Path:
             where = base.joinpath(*parts)
             dir_fd = dirs.open(parts[:-1])
             if not _present(dir_fd, parts[-1], entry, version.alg, where):
-                _write_one(store, version, entry, dir_fd, parts[-1], where)
+                _write_one(blobs, version, entry, dir_fd, parts[-1], where)
     finally:
         dirs.close()
     return base

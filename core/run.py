@@ -324,10 +324,8 @@ def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str]
 def init(project: str | None = None, job_type: str | None = None, config: Mapping | None = None,
          name: str | None = None, store: Store | None = None, *, id: str | None = None,
          tags: Iterable[str] = (), notes: str | None = None, group: str | None = None) -> Run:
-    """Start a run in `project` (default "uncategorized", as W&B) on `store` (default: `open_store()`).
-    A store that runs its own runs (the W&B-server store: `start_run`) gets the call instead."""
-    if store is not None and hasattr(store, "start_run"):
-        return store.start_run(project=project or "uncategorized", job_type=job_type, config=config, name=name,
-                               id=id, tags=tags or (), notes=notes, group=group)
-    return Run(store if store is not None else open_store(), project or "uncategorized", job_type, config, name,
-               run_id=id, tags=tags or (), notes=notes, group=group)
+    """Start a run in `project` (default "uncategorized", as W&B) on `store` (default: `open_store()`), through
+    the store's `start_run` (the local store's is a `Run`; the W&B store's logs through `wandb.init`)."""
+    store = store if store is not None else open_store()
+    return store.start_run(project=project or "uncategorized", job_type=job_type, config=config, name=name,
+                           id=id, tags=tags or (), notes=notes, group=group)

@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 2 (core/db.py migrates version 1 stores). Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 3 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -105,4 +105,12 @@ CREATE TABLE IF NOT EXISTS checksum_cache (
     digest TEXT NOT NULL,
     ctime_ns INTEGER NOT NULL DEFAULT -1,
     PRIMARY KEY (path, alg)
+) WITHOUT ROWID;
+
+-- blobs kept alive by something other than a version: the W&B store's cache of fetched files registers them
+CREATE TABLE IF NOT EXISTS pinned_blobs (
+    owner TEXT NOT NULL,
+    alg TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (owner, alg, digest)
 ) WITHOUT ROWID;

@@ -14,6 +14,7 @@ from pathlib import Path
 from core import names
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
+from core.download import download
 from core.errors import IntegrityError, NotFoundError, ValidationError
 from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo, utc
 
@@ -84,6 +85,29 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
+
+    # -- what every store declares (core.protocol.ArtifactStore) ----------------------------------------------
+    default_project: str | None = None   # a store scoped to one project names it (the W&B store's ENTITY/PROJECT)
+    can_gc = True                        # gc() works here
+
+    @property
+    def local_root(self) -> Path:
+        return self.root
+
+    @property
+    def location(self) -> str:
+        """What the TUI's title and the CLI's messages name: the store's directory."""
+        return str(self.root)
+
+    def refresh(self) -> None:
+        """Nothing is cached between calls: every read is a query."""
+
+    def start_run(self, *, project: str, job_type=None, config=None, name=None, id=None, tags=(), notes=None,
+                  group=None):
+        """A run on this store (what `core.init(store=...)` calls)."""
+        from core.run import Run  # core.run imports this module
+
+        return Run(self, project, job_type, config, name, run_id=id, tags=tags, notes=notes, group=group)
 
     # -- rows -> objects --------------------------------------------------------------------------------------
     def _version(self, row) -> ArtifactVersion:
@@ -178,7 +202,8 @@ class Store:
             raise NotFoundError(f"no version of {project}/{name} has the alias {alias!r}")
         return self._version(row)
 
-    def _version_by_id(self, vid: int) -> ArtifactVersion:
+    def version_by_id(self, vid: int) -> ArtifactVersion:
+        """The version with this row id (what a write path returns after its commit)."""
         return self._version(self.db.read_one(_VERSION_SELECT + " WHERE v.id = ?", (vid,)))
 
     def runs(self, project: str) -> list[RunInfo]:
@@ -235,11 +260,11 @@ class Store:
         return self.root / "media" / run_id / relpath
 
     # -- version details ----------------------------------------------------------------------------------------
-    def _files(self, vid: int) -> list[FileEntry]:
-        rows = self.db.read("SELECT path, digest, size FROM files WHERE version_id = ? ORDER BY path", (vid,))
+    def version_files(self, version: ArtifactVersion) -> list[FileEntry]:
+        rows = self.db.read("SELECT path, digest, size FROM files WHERE version_id = ? ORDER BY path", (version.id,))
         return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
 
-    def _file_states(self, version: ArtifactVersion, root) -> list[FileState]:
+    def version_file_states(self, version: ArtifactVersion, root=None) -> list[FileState]:
         base = Path(root) if root is not None else version.default_root()
         states = []
         for entry in version.files():
@@ -255,27 +280,30 @@ class Store:
             states.append(FileState(entry.path, entry.digest, entry.size, blob, downloaded))
         return states
 
-    def _logged_by(self, vid: int) -> RunInfo | None:
+    def version_logged_by(self, version: ArtifactVersion) -> RunInfo | None:
         row = self.db.read_one(
             _RUN_SELECT + " JOIN edges e ON e.run_pk = r.id WHERE e.version_id = ? AND e.direction = 'output' "
-            "ORDER BY e.created_at, r.id LIMIT 1", (vid,))
+            "ORDER BY e.created_at, r.id LIMIT 1", (version.id,))
         return None if row is None else self._run(row)
 
-    def _used_by(self, vid: int) -> list[RunInfo]:
+    def version_used_by(self, version: ArtifactVersion) -> list[RunInfo]:
         rows = self.db.read(
             _RUN_SELECT + " JOIN edges e ON e.run_pk = r.id WHERE e.version_id = ? AND e.direction = 'input' "
-            "ORDER BY e.created_at, r.id", (vid,))
+            "ORDER BY e.created_at, r.id", (version.id,))
         return [self._run(r) for r in rows]
 
-    def _run_versions(self, run_pk: int, direction: str) -> list[ArtifactVersion]:
+    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
         rows = self.db.read(
             _VERSION_SELECT + " JOIN edges e ON e.version_id = v.id WHERE e.run_pk = ? AND e.direction = ? "
-            "ORDER BY e.created_at, c.name, v.idx", (run_pk, direction))
+            "ORDER BY e.created_at, c.name, v.idx", (run._pk, direction))
         return [self._version(r) for r in rows]
 
-    def _run_files(self, run_pk: int) -> list[FileEntry]:
-        rows = self.db.read("SELECT path, digest, size FROM run_files WHERE run_pk = ? ORDER BY path", (run_pk,))
+    def run_files(self, run: RunInfo) -> list[FileEntry]:
+        rows = self.db.read("SELECT path, digest, size FROM run_files WHERE run_pk = ? ORDER BY path", (run._pk,))
         return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
+
+    def download_version(self, version: ArtifactVersion, root=None) -> Path:
+        return download(self.blobs, version, root)
 
     # -- aliases ----------------------------------------------------------------------------------------------
     def add_alias(self, version: ArtifactVersion, alias: str) -> None:
@@ -340,22 +368,22 @@ class Store:
             rows = self.db.read(self._FILE_ROWS + " WHERE p.id = ? ORDER BY c.name, v.idx, f.path", (pid,))
         return self._problems(rows)
 
-    def _verify_version(self, version: ArtifactVersion) -> None:
+    def verify_version(self, version: ArtifactVersion) -> None:
         rows = self.db.read(self._FILE_ROWS + " WHERE v.id = ? ORDER BY f.path", (version.id,))
         problems = self._problems(rows)
         if problems:
             raise IntegrityError("; ".join(str(p) for p in problems) + " (run `artifacts-tui verify` for the store)")
 
-    def _remote_manifest_digests(self) -> set[tuple[str, str]]:
-        """Blobs fetched from a W&B server (core.wandb_backend.remote_cache) are referenced by their cached manifests."""
-        found: set[tuple[str, str]] = set()
-        for manifest in (self.root / "remote" / "manifests").glob("*/*.json"):
-            try:
-                rows = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-                found.update((manifest.parent.name, str(digest)) for _path, digest, _size in rows)
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return found
+    def pin_blobs(self, owner: str, keys) -> None:
+        """Keep these (alg, digest) blobs through `gc` although no version references them: how a cache built on
+        this store (the W&B store's fetched files) registers its gc roots. `unpin_blobs(owner)` lets them go."""
+        with self.db.write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO pinned_blobs (owner, alg, digest) VALUES (?, ?, ?)",
+                             [(owner, alg, digest) for alg, digest in keys])
+
+    def unpin_blobs(self, owner: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM pinned_blobs WHERE owner = ?", (owner,))
 
     def gc(self) -> "GcResult":
         """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed.
@@ -371,9 +399,8 @@ class Store:
                 (r["alg"], r["digest"])
                 for r in self.db.read(
                     "SELECT DISTINCT v.alg, f.digest FROM files f JOIN versions v ON v.id = f.version_id "
-                    "UNION SELECT DISTINCT alg, digest FROM run_files")
+                    "UNION SELECT DISTINCT alg, digest FROM run_files UNION SELECT alg, digest FROM pinned_blobs")
             }
-            referenced |= self._remote_manifest_digests()
             for alg, digest, path in list(self.blobs.iter_blobs(skipped)):
                 if (alg, digest) not in referenced:
                     freed += _unlink_file(path, skipped)

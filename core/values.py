@@ -1,5 +1,6 @@
 """Value objects the store hands out: plain frozen dataclasses, some with a back-reference to their store so that
-`version.files()` or `run.inputs()` read lazily, as the wandb public API's objects do."""
+`version.files()` or `run.inputs()` read lazily, as the wandb public API's objects do. What they ask of that store
+is `core.protocol.VersionBackend`, in public names; both the local and the W&B store implement it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.store import Store
+    from core.protocol import VersionBackend as Store
 
 
 def utc(ts: float | None) -> datetime | None:
@@ -100,27 +101,25 @@ class ArtifactVersion:
         return hash(self.id)
 
     def files(self) -> list[FileEntry]:
-        return self._store._files(self.id)
+        return self._store.version_files(self)
 
     def file_states(self, root: str | Path | None = None) -> list[FileState]:
-        return self._store._file_states(self, root)
+        return self._store.version_file_states(self, root)
 
     def default_root(self) -> Path:
         return Path("artifacts") / self.qualified_name
 
     def download(self, root: str | Path | None = None) -> Path:
-        from core.download import download
-
-        return download(self._store, self, root)
+        return self._store.download_version(self, root)
 
     def verify(self) -> None:
-        self._store._verify_version(self)
+        self._store.verify_version(self)
 
     def logged_by(self) -> "RunInfo | None":
-        return self._store._logged_by(self.id)
+        return self._store.version_logged_by(self)
 
     def used_by(self) -> list["RunInfo"]:
-        return self._store._used_by(self.id)
+        return self._store.version_used_by(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,11 +150,11 @@ class RunInfo:
         return hash(self.id)
 
     def inputs(self) -> list[ArtifactVersion]:
-        return self._store._run_versions(self._pk, "input")
+        return self._store.run_versions(self, "input")
 
     def outputs(self) -> list[ArtifactVersion]:
-        return self._store._run_versions(self._pk, "output")
+        return self._store.run_versions(self, "output")
 
     def files(self) -> list[FileEntry]:
         """Files kept with the run by `wandb_compat.save` / `Run.save`."""
-        return self._store._run_files(self._pk)
+        return self._store.run_files(self)

@@ -106,7 +106,7 @@ def commit_version(
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(k.path, alg, k.size, k.mtime_ns, k.inode, k.ctime_ns, d) for k, d in cache],
         )
-    return store._version_by_id(vid)
+    return store.version_by_id(vid)
 
 
 def lookup_cache(store: Store, keys: Sequence[StatKey], alg: str) -> dict[StatKey, str]:

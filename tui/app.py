@@ -80,7 +80,7 @@ class ArtifactsApp(App[None]):
         self.store = store
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
-        self.sub_title = safe_str(getattr(store, "location", None) or getattr(store, "root", ""))
+        self.sub_title = safe_str(store.location)
 
     def on_mount(self) -> None:
         from tui.runner.actions import install_runner
@@ -110,9 +110,7 @@ class ArtifactsApp(App[None]):
         quit_or_confirm(self)  # asks first while a run is active
 
     def action_refresh_store(self) -> None:
-        refresh = getattr(self.store, "refresh", None)
-        if callable(refresh):
-            refresh()  # drops session caches only: no I/O, so it may run on the UI thread
+        self.store.refresh()  # drops session caches only: no I/O, so it may run on the UI thread
         for screen in self.screen_stack:
             if callable(getattr(screen, "refresh_data", None)):
                 screen.refresh_data()

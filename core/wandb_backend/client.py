@@ -10,6 +10,8 @@ CLI can show it as is (never a traceback). `call_with_deadline` bounds SDK calls
 
 from __future__ import annotations
 
+import os
+
 import re
 import threading
 from collections.abc import Callable
@@ -156,3 +158,52 @@ def translate(exc: BaseException, *, what: str, host: str, target: str) -> Artif
                                      f"({_first_line(exc, 120)}); check WANDB_BASE_URL and the network")
     detail = f"HTTP {status}: " if status is not None else ""
     return WandbServerError(f"W&B error while {what}: {detail}{type(exc).__name__}: {_first_line(exc)}")
+
+
+_DEFAULT = object()
+
+
+class WandbClient:
+    """The one way the W&B store reaches the server: `call(what, fn)` runs `fn(api)` under the deadline and turns
+    any failure into one of the errors above. The `wandb.Api` is built lazily, inside the first call, so opening
+    the store never blocks; `reset()` drops it (the SDK caches runs and projects inside `Api`)."""
+
+    def __init__(self, api_factory: Callable[[], Any], *, call_timeout: float | None, host: str | None = None,
+                 sdk: Any = None, entity: str = "") -> None:
+        self._api_factory = api_factory
+        self.call_timeout = call_timeout
+        self._host = host
+        self.sdk = sdk            # the wandb module to log runs through (None: import it when a run starts)
+        self.entity = entity
+        self._api: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def host(self) -> str:
+        if self._host or os.environ.get("WANDB_BASE_URL"):
+            return self._host or os.environ["WANDB_BASE_URL"]
+        settings = getattr(self._api, "settings", None)  # the SDK's default server, once it is built
+        base = settings.get("base_url") if isinstance(settings, dict) else None
+        return str(base) if base else "the default W&B server"
+
+    def api(self) -> Any:
+        with self._lock:
+            if self._api is None:
+                self._api = self._api_factory()
+            return self._api
+
+    def reset(self) -> None:
+        with self._lock:
+            self._api = None
+
+    def call(self, what: str, fn: Callable[[Any], Any], *, target: str | None = None, timeout: Any = _DEFAULT):
+        """`fn(api)` under the deadline; any failure comes out as one of our errors."""
+        return self.guarded(what, lambda: fn(self.api()), target=target, timeout=timeout)
+
+    def guarded(self, what: str, fn: Callable[[], Any], *, target: str | None = None, timeout: Any = _DEFAULT):
+        """`fn()` (SDK work on objects already fetched, such as the next page) under the deadline."""
+        deadline = self.call_timeout if timeout is _DEFAULT else timeout
+        try:
+            return call_with_deadline(fn, deadline)
+        except Exception as exc:
+            raise translate(exc, what=what, host=self.host, target=target or self.entity) from exc

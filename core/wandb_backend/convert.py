@@ -1,7 +1,7 @@
 """wandb SDK objects (`Artifact`, `Run`, manifest entries) turned into the value objects `core` hands out.
 
 The W&B store returns the same frozen `ArtifactVersion` / `RunInfo` as the local store, so every screen and command
-works on either. The one difference is where a version's bytes live: `WandbArtifactVersion.download()` first
+works on either. The one difference is where a version's bytes live: the store's `download_version()` first
 fetches what the local blob store lacks, then copies out exactly as a local version does.
 """
 
@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from core.hashing import MD5, algorithm_from_wandb
@@ -26,18 +24,6 @@ RUN_STATES = {
     "failed": "failed", "crashed": "crashed", "killed": "cancelled", "preempted": "crashed",
 }
 _VERSION = re.compile(r"^v(\d+)$")
-
-
-@dataclass(frozen=True, eq=False)
-class WandbArtifactVersion(ArtifactVersion):
-    """An `ArtifactVersion` whose files may still be on the server: `download()` fetches them into the local
-    blob store first (keyed by digest, so a version fetched once opens instantly and offline afterwards)."""
-
-    def download(self, root: str | Path | None = None) -> Path:
-        from core.download import download
-
-        self._store._fetch_blobs(self)
-        return download(self._store, self, root)
 
 
 def parse_time(value: Any) -> datetime:
@@ -104,10 +90,10 @@ def ordered_aliases(aliases: Any) -> list[str]:
     return (["latest"] if "latest" in seen else []) + sorted(a for a in seen if a != "latest")
 
 
-def to_version(art: Any, store: Any, vid: int) -> WandbArtifactVersion:
+def to_version(art: Any, store: Any, vid: int) -> ArtifactVersion:
     project, name, index = version_key(art)
     metadata = plain(getattr(art, "metadata", None) or {})
-    return WandbArtifactVersion(
+    return ArtifactVersion(
         project=project, name=name, type=str(art.type), index=index, aliases=ordered_aliases(art.aliases),
         digest=str(art.digest), size=int(art.size or 0), file_count=int(getattr(art, "file_count", 0) or 0),
         metadata=metadata if isinstance(metadata, dict) else {"value": metadata},

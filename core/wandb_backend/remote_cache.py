@@ -4,7 +4,8 @@ File bytes go into the local store's blob store (`objects/<alg>/..`, keyed by di
 use, so content shared with a local version is stored once and a version fetched once is copied out again without
 the server (the SDK's own `download()` asks the server for URLs even when every file is cached: wandb issue #7006).
 A version's manifest (its paths, digests and sizes) is kept under `remote/manifests/<alg>/<artifact digest>.json`;
-an artifact digest names its manifest exactly, so these files never go stale.
+an artifact digest names its manifest exactly, so these files never go stale. Every blob the cache keeps is pinned in
+the local store (`pin_blobs`, owner "wandb-cache"), so the local store's `gc` keeps it without knowing this layout.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from core.atomic import atomic_write
 from core.blobs import BlobBatch
 from core.errors import IntegrityError, ValidationError
 from core.values import FileEntry
+
+
+PIN_OWNER = "wandb-cache"
 
 
 class RemoteCache:
@@ -49,6 +53,7 @@ class RemoteCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.local.pin_blobs(PIN_OWNER, [(alg, f.digest) for f in files])  # before any of them is fetched
         with atomic_write(path, "w", fsync=False) as handle:  # a cache: losing it costs one refetch
             json.dump({"files": [[f.path, f.digest, f.size] for f in files]}, handle)
 
@@ -90,6 +95,7 @@ class RemoteCache:
                 if blob.digest != entry.digest:
                     raise IntegrityError(f"{label}: {entry.path}: the bytes from the W&B server hash to {blob.digest}, "
                                          f"not the manifest's {entry.digest}; nothing was kept, try again")
+            self.local.pin_blobs(PIN_OWNER, [(alg, f.digest) for f in files])
             batch.publish()
         finally:
             batch.close()
@@ -102,6 +108,7 @@ class RemoteCache:
             for path, src in sorted(sources.items()):
                 blob = batch.add_file(src, alg)
                 entries.append(FileEntry(path, blob.digest, blob.size))
+            self.local.pin_blobs(PIN_OWNER, [(alg, e.digest) for e in entries])
             batch.publish()
             return entries
         finally:

@@ -37,14 +37,14 @@ class WandbRun:
         names.check_project(project)
         cfg = names.clean_json_value(dict(config or {}), "config")
         self.store, self.project, self.job_type = store, project, job_type
-        self._sdk = store._sdk or _wandb()
+        self._sdk = store.client.sdk or _wandb()
         settings = self._sdk.Settings(silent=True, console="off") if hasattr(self._sdk, "Settings") else None
-        self._wb = store._server(
-            f"starting a {job_type or 'run'} run in {store._path(project)}",
+        self._wb = store.client.call(
+            f"starting a {job_type or 'run'} run in {store.path(project)}",
             lambda api: self._sdk.init(entity=store.entity, project=project, job_type=job_type, config=cfg, name=name,
                                        id=id, tags=list(tags) or None, notes=notes, group=group,
                                        reinit="create_new", settings=settings),
-            target=store._path(project), timeout=None)
+            target=store.path(project), timeout=None)
         self.id, self.name = str(self._wb.id), str(self._wb.name)
         self.config = Config(cfg, on_change=self._push_config)
         self.summary = Summary(on_change=self._push_summary)
@@ -88,8 +88,8 @@ class WandbRun:
         version = ref if isinstance(ref, ArtifactVersion) else self.store.artifact(ref, project=self.project)
         if type is not None and version.type != type:
             raise ValidationError(f"{version.full_name} is of type {version.type!r}, not {type!r}")
-        full = f"{self.store._path(version.project, version.name)}:v{version.index}"
-        self.store._server(f"recording that run {self.name} uses {version.full_name}",
+        full = f"{self.store.path(version.project, version.name)}:v{version.index}"
+        self.store.client.call(f"recording that run {self.name} uses {version.full_name}",
                            lambda api: self._wb.use_artifact(full), target=full)
         self.store.forget_project(self.project)
         return version
@@ -102,14 +102,14 @@ class WandbRun:
         artifact, wanted = coerce_for_logging(artifact, name, type, aliases)
         if artifact.alg != MD5:
             raise ValidationError(f"artifact {artifact.name!r} uses {artifact.alg}; logging to W&B needs MD5 digests")
-        existing = self.store._collection_types(self.project).get(artifact.name)
+        existing = self.store.collection_types(self.project).get(artifact.name)
         if existing is not None and existing != artifact.type:  # W&B refuses it too, less clearly
             raise ValidationError(f"artifact {self.project}/{artifact.name} is of type {existing!r}, not "
                                   f"{artifact.type!r}")
         try:
             sources = artifact.sources()
-            target = f"{self.store._path(self.project, artifact.name)}"
-            logged = self.store._server(f"logging {artifact.name} to {self.store._path(self.project)}",
+            target = f"{self.store.path(self.project, artifact.name)}"
+            logged = self.store.client.call(f"logging {artifact.name} to {self.store.path(self.project)}",
                                         lambda api: self._log(artifact, sources, wanted), target=target,
                                         timeout=None)
             files = self.store.cache.keep_logged(MD5, sources)

@@ -23,15 +23,13 @@ from typing import Any
 
 from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
-from core.values import ArtifactVersion, Collection, FileEntry, FileState, Problem, RunInfo
+from core.download import download
+from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.wandb_backend.remote_cache import RemoteCache
-from core.wandb_backend.client import call_with_deadline, translate
+from core.wandb_backend.client import WandbClient
 from core.wandb_backend.convert import manifest_files, to_run, to_version, version_key
 from core.wandb_backend.runs import WandbRuns
 from core.wandb_backend.session_cache import SessionCache, VersionPager, parallel_map
-
-_DEFAULT = object()
-
 
 def default_api_factory(http_timeout: float) -> Any:
     """A `wandb.Api` that can never prompt for a key: WANDB_SILENT before the import, and no `Api()` at all when
@@ -57,7 +55,7 @@ def _has_login() -> bool:
         return True
 
 
-class WandbStore(WandbRuns):
+class WandbStore:
     """Projects, artifacts, versions, runs and lineage of one W&B entity (optionally one project of it)."""
 
     def __init__(self, entity: str, project: str | None = None, *, local: Any = None,
@@ -73,16 +71,14 @@ class WandbStore(WandbRuns):
 
             local = open_store()
         self.entity, self.default_project = entity, project
-        self.local, self.root, self.blobs = local, local.root, local.blobs
+        self.local, self._blobs = local, local.blobs
         self.cache = RemoteCache(local)
         self.per_page = per_page
         self.call_timeout = call_timeout
         self.http_timeout = http_timeout
-        self._host = host
-        self._api_factory = api_factory or (lambda: default_api_factory(http_timeout))
-        self._sdk = sdk
-        self._api: Any = None
-        self._api_lock = threading.Lock()
+        self.client = WandbClient(api_factory or (lambda: default_api_factory(http_timeout)),
+                                  call_timeout=call_timeout, host=host, sdk=sdk, entity=entity)
+        self.runs_side = WandbRuns(self)
         self._session = SessionCache()
         self._lock = threading.Lock()
         self._token = 0
@@ -98,11 +94,9 @@ class WandbStore(WandbRuns):
 
     @property
     def host(self) -> str:
-        if self._host or os.environ.get("WANDB_BASE_URL"):
-            return self._host or os.environ["WANDB_BASE_URL"]
-        settings = getattr(self._api, "settings", None)  # the SDK's default server, once it is built
-        base = settings.get("base_url") if isinstance(settings, dict) else None
-        return str(base) if base else "the default W&B server"
+        return self.client.host
+
+    local_root = None  # nothing of this store is a local directory of its own
 
     @property
     def location(self) -> str:
@@ -110,26 +104,8 @@ class WandbStore(WandbRuns):
         scope = f"{self.entity}/{self.default_project}" if self.default_project else self.entity
         return f"W&B {scope} at {self.host}"
 
-    # -- server calls -------------------------------------------------------------------------------------------
-    def _get_api(self) -> Any:
-        with self._api_lock:
-            if self._api is None:
-                self._api = self._api_factory()
-            return self._api
-
-    def _server(self, what: str, fn: Callable[[Any], Any], *, target: str | None = None, timeout: Any = _DEFAULT):
-        """`fn(api)` under the deadline; any failure comes out as one of our errors."""
-        return self._guarded(what, lambda: fn(self._get_api()), target=target, timeout=timeout)
-
-    def _guarded(self, what: str, fn: Callable[[], Any], *, target: str | None = None, timeout: Any = _DEFAULT):
-        """`fn()` (SDK work on objects already fetched, such as the next page) under the deadline."""
-        deadline = self.call_timeout if timeout is _DEFAULT else timeout
-        try:
-            return call_with_deadline(fn, deadline)
-        except Exception as exc:
-            raise translate(exc, what=what, host=self.host, target=target or self.entity) from exc
-
-    def _path(self, project: str, name: str | None = None) -> str:
+    def path(self, project: str, name: str | None = None) -> str:
+        """"entity/project[/name]", as the SDK names things."""
         return f"{self.entity}/{project}" + (f"/{name}" if name else "")
 
     def _bump(self) -> None:
@@ -145,8 +121,7 @@ class WandbStore(WandbRuns):
         """Forget everything fetched this session (ctrl+r in the TUI); the next calls refetch. Fetched manifests
         and blobs stay: they are named by digest and cannot go stale."""
         self._session.clear()
-        with self._api_lock:
-            self._api = None  # the SDK caches runs and projects inside Api
+        self.client.reset()
         self._bump()
 
     # -- identities -----------------------------------------------------------------------------------------------
@@ -182,7 +157,7 @@ class WandbStore(WandbRuns):
         if self.default_project:
             return [self.default_project]
         return self._session.get(("projects",), lambda: sorted(
-            str(p.name) for p in self._server(f"listing the projects of {self.entity}",
+            str(p.name) for p in self.client.call(f"listing the projects of {self.entity}",
                                               lambda api: list(api.projects(self.entity, per_page=200)))))
 
     def _listing(self, project: str, key: tuple, what: str, fn: Callable[[Any], Any]):
@@ -192,7 +167,7 @@ class WandbStore(WandbRuns):
 
         def compute():
             try:
-                return self._server(what, fn, target=self._path(project))
+                return self.client.call(what, fn, target=self.path(project))
             except NotFoundError:
                 if project == self.default_project:
                     raise
@@ -201,18 +176,18 @@ class WandbStore(WandbRuns):
         return self._session.get(key, compute)
 
     def artifact_types(self, project: str) -> list[str]:
-        types = self._listing(project, ("types", project), f"listing the artifact types of {self._path(project)}",
-                              lambda api: sorted({str(t.name) for t in api.artifact_types(self._path(project))}))
+        types = self._listing(project, ("types", project), f"listing the artifact types of {self.path(project)}",
+                              lambda api: sorted({str(t.name) for t in api.artifact_types(self.path(project))}))
         return list(types or [])
 
-    def _collection_types(self, project: str) -> dict[str, str]:
+    def collection_types(self, project: str) -> dict[str, str]:
         def one_type(type_: str) -> list[tuple[str, str]]:
             try:
-                return self._server(
-                    f"listing the {type_} artifacts of {self._path(project)}",
+                return self.client.call(
+                    f"listing the {type_} artifacts of {self.path(project)}",
                     lambda api: [(str(c.name), str(c.type)) for c in
-                                 api.artifact_collections(self._path(project), type_, per_page=self.per_page)],
-                    target=self._path(project))
+                                 api.artifact_collections(self.path(project), type_, per_page=self.per_page)],
+                    target=self.path(project))
             except NotFoundError:  # a type whose last collection was deleted
                 return []
 
@@ -228,25 +203,25 @@ class WandbStore(WandbRuns):
         names.check_artifact_name(name)
 
         def compute() -> VersionPager:
-            type_ = self._collection_types(project).get(name)
+            type_ = self.collection_types(project).get(name)
             if type_ is None:
-                raise NotFoundError(f"no artifact {name!r} in W&B project {self._path(project)}")
-            return self._server(f"listing the versions of {self._path(project, name)}", lambda api: VersionPager(
-                api.artifacts(type_, self._path(project, name), per_page=self.per_page)),
-                target=self._path(project, name))
+                raise NotFoundError(f"no artifact {name!r} in W&B project {self.path(project)}")
+            return self.client.call(f"listing the versions of {self.path(project, name)}", lambda api: VersionPager(
+                api.artifacts(type_, self.path(project, name), per_page=self.per_page)),
+                target=self.path(project, name))
 
         return self._session.get(("pager", project, name), compute)
 
     def collections(self, project: str, type: str | None = None) -> list[Collection]:
-        wanted = sorted((t, n) for n, t in self._collection_types(project).items() if type is None or t == type)
+        wanted = sorted((t, n) for n, t in self.collection_types(project).items() if type is None or t == type)
         pagers = parallel_map(lambda pair: self._pager(project, pair[1]), wanted)
         return [Collection(project, n, t, pager.total or 0) for (t, n), pager in zip(wanted, pagers)]
 
     def versions(self, project: str, name: str, *, offset: int = 0, limit: int | None = None) -> list[ArtifactVersion]:
         pager = self._pager(project, name)
-        arts = self._guarded(f"listing the versions of {self._path(project, name)}",
+        arts = self.client.guarded(f"listing the versions of {self.path(project, name)}",
                              lambda: pager.slice(lambda a: version_key(a)[2], max(0, int(offset)), limit),
-                             target=self._path(project, name))
+                             target=self.path(project, name))
         return [self._version(a) for a in arts]
 
     def version_count(self, project: str, name: str) -> int:
@@ -270,9 +245,9 @@ class WandbStore(WandbRuns):
             if art is not None:
                 self._version(art)
                 return version_key(art)
-        full = f"{self._path(project, name)}:{alias}"
+        full = f"{self.path(project, name)}:{alias}"
         try:
-            art = self._server(f"reading {full}", lambda api: api.artifact(full), target=full)
+            art = self.client.call(f"reading {full}", lambda api: api.artifact(full), target=full)
         except NotFoundError:
             raise NotFoundError(f"artifact {project}/{name} has no version {alias!r} on W&B ({self.entity}), or "
                                 "does not exist there") from None
@@ -286,22 +261,22 @@ class WandbStore(WandbRuns):
             return None
 
     # -- version details ----------------------------------------------------------------------------------------
-    def _files(self, vid: int) -> list[FileEntry]:
-        art = self._art(vid)
+    def version_files(self, version: ArtifactVersion) -> list[FileEntry]:
+        art = self._art(version.id)
         version = self._version(art)
         cached = self.cache.manifest(version.alg, version.digest)
         if cached is not None:
             return cached
 
         def compute() -> list[FileEntry]:
-            files = self._server(f"reading the file list of {version.full_name}", lambda api: manifest_files(art),
+            files = self.client.call(f"reading the file list of {version.full_name}", lambda api: manifest_files(art),
                                  target=version.full_name)
             self.cache.save_manifest(version.alg, version.digest, files)
             return files
 
         return self._session.get(("files", version.alg, version.digest), compute)
 
-    def _file_states(self, version: ArtifactVersion, root) -> list[FileState]:
+    def version_file_states(self, version: ArtifactVersion, root=None) -> list[FileState]:
         """Blob states are "ok", "corrupt" or "remote" (on the server, not fetched yet)."""
         base = Path(root) if root is not None else version.default_root()
         states = []
@@ -314,17 +289,22 @@ class WandbStore(WandbRuns):
                                     downloaded))
         return states
 
+    def download_version(self, version: ArtifactVersion, root=None) -> Path:
+        """Fetch what is not in the local blob store yet, then copy out as the local store does."""
+        self._fetch_blobs(version)
+        return download(self._blobs, version, root)
+
     def _fetch_blobs(self, version: ArtifactVersion) -> None:
         """Bring the version's missing blobs from the server; nothing is asked of it when none is missing."""
         files = version.files()
         if not self.cache.missing(version.alg, files):
             return
         art = self._art(version.id)
-        self.cache.fetch(version.alg, files, lambda scratch: self._server(
+        self.cache.fetch(version.alg, files, lambda scratch: self.client.call(
             f"downloading {version.full_name}", lambda api: art.download(root=str(scratch), skip_cache=True),
             target=version.full_name, timeout=None), label=version.full_name)
 
-    def _verify_version(self, version: ArtifactVersion) -> None:
+    def verify_version(self, version: ArtifactVersion) -> None:
         self._fetch_blobs(version)
         problems = self._problems(version)
         if problems:
@@ -333,7 +313,7 @@ class WandbStore(WandbRuns):
     def _problems(self, version: ArtifactVersion) -> list[Problem]:
         problems = []
         for entry in version.files():
-            actual = self.blobs.rehash(version.alg, entry.digest)
+            actual = self._blobs.rehash(version.alg, entry.digest)
             if actual is not None and actual != entry.digest:
                 problems.append(Problem(version.full_name, entry.path, "corrupt", entry.digest, actual))
         return problems
@@ -349,12 +329,14 @@ class WandbStore(WandbRuns):
                 problems.extend(self._problems(version))
         return problems
 
+    can_gc = False
+
     def gc(self) -> int:
         raise ArtifactsError("gc works on the local store: run `artifacts-tui gc` without --wandb")
 
     # -- aliases ------------------------------------------------------------------------------------------------
     def _save_aliases(self, version: ArtifactVersion, alias: str, add: bool) -> None:
-        full = f"{self._path(version.project, version.name)}:v{version.index}"
+        full = f"{self.path(version.project, version.name)}:v{version.index}"
         what = f"{'adding' if add else 'removing'} alias {alias!r} {'to' if add else 'from'} {version.full_name}"
 
         def change(api):
@@ -370,7 +352,7 @@ class WandbStore(WandbRuns):
                 art.save()
             return art
 
-        art = self._server(what, change, target=self._path(version.project))
+        art = self.client.call(what, change, target=self.path(version.project))
         self.forget_collection(version.project, version.name)
         self._version(art)
         self._bump()
@@ -394,6 +376,34 @@ class WandbStore(WandbRuns):
         """Drop what is cached about one project (after a run was logged to it)."""
         self._session.drop(lambda k: len(k) > 1 and k[1] == project and k[0] != "files")
         self._bump()
+
+    # -- runs, history and lineage (core.wandb_backend.runs) ---------------------------------------------------
+    def runs(self, project: str) -> list[RunInfo]:
+        return self.runs_side.runs(project)
+
+    def run(self, project: str, run_id: str) -> RunInfo:
+        return self.runs_side.run(project, run_id)
+
+    def history(self, run_id: Any, after_step: int | None = None) -> list[dict]:
+        return self.runs_side.history(run_id, after_step)
+
+    def lineage_edges(self, project: str) -> list[LineageEdge]:
+        return self.runs_side.lineage_edges(project)
+
+    def media_path(self, run_id: str, relpath: str) -> Path:
+        return self.runs_side.media_path(run_id, relpath)
+
+    def version_logged_by(self, version: ArtifactVersion) -> RunInfo | None:
+        return self.runs_side.logged_by(version.id)
+
+    def version_used_by(self, version: ArtifactVersion) -> list[RunInfo]:
+        return self.runs_side.used_by(version.id)
+
+    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
+        return self.runs_side.run_versions(run._pk, direction)
+
+    def run_files(self, run: RunInfo) -> list[FileEntry]:
+        return []  # files saved with a W&B run are not artifacts; the W&B UI lists them
 
     # -- writing runs (`artifacts-tui run ... --wandb`) ----------------------------------------------------------
     def start_run(self, **kwargs: Any):

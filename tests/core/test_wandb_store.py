@@ -480,3 +480,82 @@ def store(tmp_path, monkeypatch):
     server = FakeServer(ENTITY)
     return WandbStore(ENTITY, local=core.open_store(tmp_path / "local"), api_factory=server.api, sdk=server.sdk,
                       per_page=2)
+
+
+# -- the declared interface (core.protocol): every member, on both stores ------------------------------------------
+def _protocol_members() -> set[str]:
+    from core.protocol import ArtifactStore, VersionBackend
+
+    found = set()
+    for proto in (ArtifactStore, VersionBackend):
+        found |= {n for n in vars(proto) if not n.startswith("_")} | set(getattr(proto, "__annotations__", {}))
+    return found
+
+
+def test_both_stores_implement_every_protocol_method(kind, tmp_path):
+    from core.protocol import ArtifactStore
+
+    source = core.open_store(tmp_path / "source")
+    scenario = build_scenario(source)
+    if kind == "local":
+        store = source
+    else:
+        server = FakeServer(ENTITY).mirror(source)
+        store = WandbStore(ENTITY, local=core.open_store(tmp_path / "cache"), api_factory=server.api,
+                           sdk=server.sdk, per_page=2)
+    assert isinstance(store, ArtifactStore)
+    called: set[str] = set()
+
+    def call(name, *args, **kwargs):
+        called.add(name)
+        return getattr(store, name)(*args, **kwargs)
+
+    called |= {"location", "local_root", "default_project", "can_gc"}
+    assert store.location and (store.local_root is None) == (kind == "wandb")
+    assert store.default_project is None and store.can_gc == (kind == "local")
+    assert call("projects") == ["p", "q"]
+    assert call("artifact_types", "p") == ["dataset", "model"]
+    assert [c.name for c in call("collections", "p")] == ["mnist-preprocess", "mnist-raw", "convnet"]
+    assert len(call("versions", "p", "mnist-raw")) == call("version_count", "p", "mnist-raw") == 5
+    best = call("artifact", "p/mnist-raw:best")
+    assert best.version == "v0" and call("alias_holder", "p", "mnist-raw", "best") == best
+    train = call("run", "p", scenario.train)
+    assert train in call("runs", "p") and [r["_step"] for r in call("history", scenario.train)] == [0, 1, 2, 3, 4]
+    assert any(e.run_id == scenario.train for e in call("lineage_edges", "p"))
+    assert isinstance(call("media_path", scenario.train, "media/plot.png"), type(tmp_path))
+    assert [f.path for f in call("version_files", best)] == ["sub/val.txt", "train.txt"]
+    assert {s.path for s in call("version_file_states", best, tmp_path / "dl")} == {"sub/val.txt", "train.txt"}
+    assert (call("download_version", best, tmp_path / "dl") / "train.txt").read_bytes() == b"take 0"
+    assert call("verify_version", best) is None
+    assert call("version_logged_by", best).id == scenario.loaders[0]
+    assert call("version_used_by", call("artifact", "p/mnist-raw:v2"))[0].id == scenario.pre
+    assert [v.name for v in call("run_versions", train, "input")] == ["mnist-preprocess"]
+    assert call("run_files", train) == []
+    token = call("change_token")
+    call("add_alias", best, "golden")
+    assert call("change_token") != token and "golden" in call("artifact", "p/mnist-raw:v0").aliases
+    call("remove_alias", call("artifact", "p/mnist-raw:v0"), "golden")
+    call("refresh")
+    assert "golden" not in call("artifact", "p/mnist-raw:v0").aliases
+    assert call("verify") == []
+    if store.can_gc:
+        assert call("gc") >= 0
+    else:
+        with pytest.raises(core.ArtifactsError, match="local store"):
+            call("gc")
+    run = call("start_run", project="p", job_type="contract")
+    run.finish()
+    assert called == _protocol_members()
+
+
+def test_blobs_the_wandb_cache_fetched_survive_the_local_gc(world, tmp_path):
+    source, _ = world
+    local = core.open_store(tmp_path / "cache")
+    store = wandb_store(FakeServer(ENTITY).mirror(source), tmp_path)
+    version = store.artifact("p/convnet:production")
+    version.download(tmp_path / "out")
+    assert {s.blob for s in version.file_states()} == {"ok"}
+    local.gc()
+    assert {s.blob for s in version.file_states()} == {"ok"}  # still here: no second fetch from the server
+    assert (version.download(tmp_path / "again") / "model.pth").read_bytes() == b"weights"
+    assert local.verify() == [] and store.verify() == []

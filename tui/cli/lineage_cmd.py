@@ -64,7 +64,7 @@ def lineage_text(store, target: str, *, explode: bool = False, ascii: bool = Fal
     project, _, ref = target.partition("/")
     names.check_project(project)
     if project not in store.projects():
-        raise NotFoundError(f"no project {project!r} in {store.root} (see `artifacts-tui ls`)")
+        raise NotFoundError(f"no project {project!r} in {store.location} (see `artifacts-tui ls`)")
     model = build_graph(store, project)
     if ref:
         version = store.artifact(target)

@@ -65,7 +65,7 @@ def run_command(args: argparse.Namespace) -> int:
     stages = pipeline.STAGES if args.stage == "pipeline" else (args.stage,)
     check_inputs(stages, args.inputs)
     store = open_cli_store(args)
-    project = getattr(store, "default_project", None) or args.project  # --wandb ENTITY/PROJECT names the project
+    project = store.default_project or args.project  # --wandb ENTITY/PROJECT names the project
     display = ProgressDisplay(sys.stdout, sys.stderr)
     train_config = _train_config(args)
     common = {"project": project, "store": store, "on_event": display.handle}

@@ -37,7 +37,7 @@ def cmd_ls(args) -> int:
     if args.project is None:
         projects = store.projects()
         if not projects:
-            print(f"no projects in {store.root}; start with: artifacts-tui run pipeline --dataset digits", file=out)
+            print(f"no projects in {store.location}; start with: artifacts-tui run pipeline --dataset digits", file=out)
         for project in projects:
             count = len(store.collections(project))
             print(f"{printable(project)}  ({count} artifact{'s' if count != 1 else ''}, "
@@ -45,7 +45,7 @@ def cmd_ls(args) -> int:
         return 0
     names.check_project(args.project)
     if args.project not in store.projects():
-        raise NotFoundError(f"no project {args.project!r} in {store.root} (see `artifacts-tui ls`)")
+        raise NotFoundError(f"no project {args.project!r} in {store.location} (see `artifacts-tui ls`)")
     for col in store.collections(args.project):
         print(f"{printable(col.type)}/{printable(col.name)}  {col.version_count} version"
               f"{'s' if col.version_count != 1 else ''}", file=out)

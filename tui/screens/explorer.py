@@ -43,7 +43,7 @@ def start_command(store: Any) -> str:
 
     from core import default_home
 
-    root = getattr(store, "root", None)
+    root = store.local_root
     if root is None:
         return START_COMMAND
     root = Path(root).expanduser().resolve()
