@@ -163,7 +163,26 @@ def clean_json_value(value: Any, where: str = "value") -> Any:
 
 
 def parse_ref(ref: str, project: str | None = None) -> tuple[str, str, str]:
-    """'project/name:alias', 'name:alias', 'name' (-> latest), 'entity/project/name:alias' -> (project, name, alias)."""
+    """'project/name:alias', 'name:alias', 'name' (-> latest), 'entity/project/name:alias' -> (project, name, alias).
+    The one reference parser: every other form (`split_ref`, `parse_version_ref`) is built on it."""
+    found, name, alias = split_ref(ref)
+    project = found or project
+    if project is None:
+        raise ValidationError(f"artifact reference {ref!r} needs a project: write 'project/{ref}'")
+    check_project(project)
+    return project, name, alias
+
+
+def parse_version_ref(ref: str) -> tuple[str, str, int]:
+    """'project/name:vN' -> (project, name, N); anything else (an alias, no project) is a ValidationError."""
+    project, name, alias = parse_ref(ref)
+    if "/" not in ref or not is_version_alias(alias):
+        raise ValidationError(f"{ref!r} is not a version reference (expected project/name:vN)")
+    return project, name, int(alias[1:])
+
+
+def split_ref(ref: str) -> tuple[str | None, str, str]:
+    """(project or None, name, alias) of a reference whose project may be left out, validated."""
     if not isinstance(ref, str) or not ref:
         raise ValidationError(f"artifact reference must be a non-empty string, got {ref!r}")
     body, sep, alias = ref.rpartition(":") if ":" in ref else (ref, "", "latest")
@@ -172,15 +191,14 @@ def parse_ref(ref: str, project: str | None = None) -> tuple[str, str, str]:
     if ":" in body:
         raise ValidationError(f"artifact reference {ref!r} has more than one ':'; write 'project/name:alias'")
     parts = body.split("/")
+    project: str | None = None
     if len(parts) == 1:
-        if project is None:
-            raise ValidationError(f"artifact reference {ref!r} needs a project: write 'project/{ref}'")
         name = parts[0]
     elif len(parts) in (2, 3):  # entity/project/name as wandb writes it: the entity has no meaning offline
         project, name = parts[-2], parts[-1]
+        check_project(project)
     else:
         raise ValidationError(f"artifact reference {ref!r} should look like 'project/name:alias'")
-    check_project(project)
     check_artifact_name(name)
     if not _RESERVED_VERSION.match(alias):
         check_alias(alias, allow_latest=True)

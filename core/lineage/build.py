@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from core import names
 from core.lineage.graph import Graph, Node, run_id, run_node, version_id, version_node
 
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
@@ -45,8 +46,4 @@ def build_graph(store: Any, project: str) -> Graph:
 
 def version_ref_id(ref: str) -> str:
     """The node id of version "project/name:vN"."""
-    project, _, rest = ref.partition("/")
-    name, _, version = rest.rpartition(":")
-    if not project or not name or not version.startswith("v") or not version[1:].isdigit():
-        raise ValueError(f"not a version reference: {ref!r} (expected project/name:vN)")
-    return version_id(project, name, int(version[1:]))
+    return version_id(*names.parse_version_ref(ref))

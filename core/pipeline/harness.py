@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import names
 from core.errors import NotFoundError, ValidationError
 from core.pipeline.config import check_dataset
 from core.pipeline.events import (
@@ -75,10 +76,8 @@ def _noop(_event: Event) -> None:
 
 def _split_ref(ref: str) -> tuple[str, str]:
     """("name", "alias") of "name:alias", "project/name:alias" or "name" (alias "latest")."""
-    base, sep, alias = ref.rpartition(":")
-    if not sep:
-        base, alias = ref, "latest"
-    return base.rpartition("/")[2], alias
+    _project, name, alias = names.split_ref(ref)
+    return name, alias
 
 
 def input_refs(stage: str, inputs: Iterable[str] = ()) -> dict[str, str]:
