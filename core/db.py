@@ -22,25 +22,38 @@ from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
 
-SCHEMA_VERSION = 3
-# from version N to N + 1; run inside one BEGIN IMMEDIATE with the user_version bump
-MIGRATIONS = {
+SCHEMA_VERSION = 4
+# from version N to N + 1, inside one BEGIN IMMEDIATE with the user_version bump; a bare name is that table's
+# CREATE statement as schema.sql has it
+MIGRATIONS: dict[int, list[str]] = {
     1: ["ALTER TABLE checksum_cache ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT -1"],  # -1 never matches: re-hash
-    2: ["""CREATE TABLE IF NOT EXISTS pinned_blobs (
-    owner TEXT NOT NULL,
-    alg TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    PRIMARY KEY (owner, alg, digest)
-) WITHOUT ROWID"""],
+    2: ["pinned_blobs"],
+    3: ["ALTER TABLE runs ADD COLUMN progress TEXT", "run_logs", "system_metrics", "launches"],
 }
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
-                    "run_files", "checksum_cache", "pinned_blobs"})
+                    "run_files", "checksum_cache", "pinned_blobs", "run_logs", "system_metrics", "launches"})
 DEFAULT_TIMEOUT = 30.0
+
+
+def tables_of(version: int) -> frozenset[str]:
+    """The tables a store of schema `version` has (the later migrations add the rest)."""
+    added = {name for step, statements in MIGRATIONS.items() if step >= version for name in statements
+             if " " not in name}
+    return TABLES - added
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _create_statement(script: str, table: str) -> str:
+    """schema.sql's CREATE TABLE statement for `table` (what a migration adds)."""
+    head = f"CREATE TABLE IF NOT EXISTS {table} ("
+    for statement in script.split(";\n"):
+        if statement.strip().startswith(head) or f"\n{head}" in statement:
+            return statement.strip()
+    raise ValueError(f"schema.sql has no table {table}")
 
 
 def _is_full(exc: sqlite3.Error) -> bool:
@@ -181,7 +194,7 @@ class Database:
         conn = self.connection()
         version = self._retry_busy(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
         if version > 0:
-            missing = TABLES - self.tables()
+            missing = tables_of(min(version, SCHEMA_VERSION)) - self.tables()
             if missing:
                 raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
         if version == SCHEMA_VERSION:
@@ -206,7 +219,7 @@ class Database:
             else:
                 for step in range(current, SCHEMA_VERSION):
                     for statement in MIGRATIONS[step]:
-                        conn.execute(statement)
+                        conn.execute(_create_statement(script, statement) if " " not in statement else statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:

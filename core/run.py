@@ -21,6 +21,7 @@ from core.blobs import BlobBatch
 from core.errors import ValidationError
 from core.hashing import PROCESS_CACHE, StatKey
 from core.media import Image
+from core.system_metrics import SystemSampler
 from core.values import ArtifactVersion
 from core.store import Store, open_store
 
@@ -92,6 +93,10 @@ class Run:
         self._step = 0
         self._open_step: int | None = None
         self._summary_dirty = False
+        self._lines: list[tuple[float, str]] = []
+        self._progress: dict | None = None
+        self._system: list[tuple[float, dict]] = []
+        self._sampler = SystemSampler()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"run-{self.id}-heartbeat", daemon=True)
         self._thread.start()
@@ -115,19 +120,43 @@ class Run:
         last_beat = time.monotonic()
         while not self._stop.wait(FLUSH_INTERVAL_S):
             try:
-                if self._rows or time.monotonic() - last_beat > HEARTBEAT_INTERVAL_S:
+                if self._sampler.due():
+                    row = self._sampler.sample()
+                    if row:
+                        with self._lock:
+                            self._system.append((time.time(), row))
+                if self._pending() or time.monotonic() - last_beat > HEARTBEAT_INTERVAL_S:
                     self.flush()
                     last_beat = time.monotonic()
             except Exception:  # a busy store must not kill the heartbeat; the next tick retries
                 pass
 
+    def _pending(self) -> bool:
+        return bool(self._rows or self._lines or self._progress is not None or self._system)
+
     def flush(self) -> None:
-        """Write buffered history rows (and the summary they changed) to the store now."""
+        """Write buffered history rows (and the summary they changed), log lines, progress and system metrics to
+        the store now."""
         with self._lock:
             rows, self._rows = self._rows, {}
             summary = dict(self.summary) if self._summary_dirty else None
             self._summary_dirty = False
-        writes.append_history(self.store, self._pk, sorted(rows.items()), summary)
+            lines, self._lines = self._lines, []
+            progress, self._progress = self._progress, None
+            system, self._system = self._system, []
+        writes.append_history(self.store, self._pk, sorted(rows.items()), summary, lines=lines, progress=progress,
+                              system=system)
+
+    # -- what a viewer of the run sees besides its history --------------------------------------------------
+    def log_line(self, text: str) -> None:
+        """A line of the run's output (the stage's log lines), kept in the store for every viewer."""
+        with self._lock:
+            self._lines.append((time.time(), str(text)))
+
+    def set_progress(self, progress: Mapping[str, Any]) -> None:
+        """Where the run is (stage, done, total, unit, epoch...); the latest value wins at each flush."""
+        with self._lock:
+            self._progress = {**names.clean_json_value(dict(progress), "progress"), "at": time.time()}
 
     # -- logging ----------------------------------------------------------------------------------------------
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:

@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 3 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 4 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pid_start INTEGER,
     tags TEXT NOT NULL DEFAULT '[]',
     notes TEXT,
-    grp TEXT
+    grp TEXT,
+    progress TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_project ON runs (project_id, created_at);
 
@@ -114,3 +115,36 @@ CREATE TABLE IF NOT EXISTS pinned_blobs (
     digest TEXT NOT NULL,
     PRIMARY KEY (owner, alg, digest)
 ) WITHOUT ROWID;
+
+-- what a run prints (stage log lines) and samples (CPU, RSS, GPU), for every viewer of the run
+CREATE TABLE IF NOT EXISTS run_logs (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    at REAL NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (run_pk, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS system_metrics (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    at REAL NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_pk, at)
+) WITHOUT ROWID;
+
+-- the runner's launches: queued ones survive a restart of the TUI; started ones name their child process
+CREATE TABLE IF NOT EXISTS launches (
+    id INTEGER PRIMARY KEY,
+    grp TEXT NOT NULL UNIQUE,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    device TEXT,
+    pid INTEGER,
+    pid_start INTEGER,
+    host TEXT,
+    exit_code INTEGER,
+    error TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL
+);

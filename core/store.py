@@ -102,6 +102,16 @@ class Store:
     def refresh(self) -> None:
         """Nothing is cached between calls: every read is a query."""
 
+    def cli_args(self) -> list[str]:
+        """How `artifacts-tui` names this store on its command line (what the runner starts a stage with)."""
+        return ["--store", str(self.root)]
+
+    def launch_book(self):
+        """The runner's launches (queued and started stages), kept here."""
+        from core.launches import LaunchBook  # core.launches imports this module
+
+        return LaunchBook(self)
+
     def start_run(self, *, project: str, job_type=None, config=None, name=None, id=None, tags=(), notes=None,
                   group=None):
         """A run on this store (what `core.init(store=...)` calls)."""
@@ -131,6 +141,7 @@ class Store:
             created_at=utc(row["created_at"]), updated_at=utc(row["updated_at"]),
             heartbeat_at=utc(row["heartbeat_at"]), host=row["host"], pid=row["pid"],
             tags=json.loads(row["tags"]), notes=row["notes"], group=row["grp"], error=row["error"],
+            progress=json.loads(row["progress"]) if row["progress"] else None,
             _pk=row["id"], _store=self,
         )
 
@@ -301,6 +312,22 @@ class Store:
     def run_files(self, run: RunInfo) -> list[FileEntry]:
         rows = self.db.read("SELECT path, digest, size FROM run_files WHERE run_pk = ? ORDER BY path", (run._pk,))
         return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
+
+    def run_log(self, run: RunInfo, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        rows = self.db.read("SELECT seq, text FROM run_logs WHERE run_pk = ? AND seq > ? ORDER BY seq LIMIT ?",
+                            (run._pk, int(after), -1 if limit is None else int(limit)))
+        return [(r["seq"], r["text"]) for r in rows]
+
+    def run_log_tail(self, run: RunInfo, n: int) -> list[tuple[int, str]]:
+        """The last `n` lines the run printed (what a crashed run shows)."""
+        rows = self.db.read("SELECT seq, text FROM run_logs WHERE run_pk = ? ORDER BY seq DESC LIMIT ?",
+                            (run._pk, int(n)))
+        return [(r["seq"], r["text"]) for r in reversed(rows)]
+
+    def system_metrics(self, run: RunInfo, after: float | None = None) -> list[dict]:
+        rows = self.db.read("SELECT at, data FROM system_metrics WHERE run_pk = ? AND at > ? ORDER BY at",
+                            (run._pk, -1.0 if after is None else float(after)))
+        return [{"_timestamp": r["at"], **json.loads(r["data"])} for r in rows]
 
     def download_version(self, version: ArtifactVersion, root=None) -> Path:
         return download(self.blobs, version, root)

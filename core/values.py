@@ -142,6 +142,7 @@ class RunInfo:
     error: str | None
     _pk: int = field(repr=False)
     _store: "Store" = field(repr=False, compare=False)
+    progress: dict[str, Any] | None = None  # where a stage is (stage, done, total, unit, epoch, at), as it last wrote
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RunInfo) and other.id == self.id
@@ -158,3 +159,11 @@ class RunInfo:
     def files(self) -> list[FileEntry]:
         """Files kept with the run by `wandb_compat.save` / `Run.save`."""
         return self._store.run_files(self)
+
+    def log_lines(self, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        """(sequence number, text) of the lines the run printed after line `after` (for live tailing)."""
+        return self._store.run_log(self, after, limit)
+
+    def system_metrics(self, after: float | None = None) -> list[dict]:
+        """Rows of `system/...` samples (CPU %, RSS, GPU), each with `_timestamp`, oldest first."""
+        return self._store.system_metrics(self, after)

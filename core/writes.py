@@ -178,10 +178,22 @@ def update_run(store: Store, pk: int, **fields) -> None:
             raise NotFoundError(f"run {pk} vanished from the store")
 
 
-def append_history(store: Store, pk: int, rows: Sequence[tuple[int, dict]], summary: dict | None) -> None:
-    """Insert history rows; a row at an existing step merges into it. Also stores the summary, and beats."""
+def append_history(store: Store, pk: int, rows: Sequence[tuple[int, dict]], summary: dict | None, *,
+                   lines: Sequence[tuple[float, str]] = (), progress: dict | None = None,
+                   system: Sequence[tuple[float, dict]] = ()) -> None:
+    """Insert history rows; a row at an existing step merges into it. Also stores the summary, the run's new log
+    lines, its progress and system metrics, and beats."""
     now = time.time()
     with store.db.write() as conn:
+        if lines:
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM run_logs WHERE run_pk = ?", (pk,)).fetchone()[0]
+            conn.executemany("INSERT INTO run_logs (run_pk, seq, at, text) VALUES (?, ?, ?, ?)",
+                             [(pk, seq + i, at, text) for i, (at, text) in enumerate(lines, 1)])
+        if progress is not None:
+            conn.execute("UPDATE runs SET progress = ? WHERE id = ?", (_dumps(progress), pk))
+        if system:
+            conn.executemany("INSERT OR REPLACE INTO system_metrics (run_pk, at, data) VALUES (?, ?, ?)",
+                             [(pk, at, _dumps(row)) for at, row in system])
         for step, data in rows:
             cur = conn.execute(
                 "INSERT INTO history (run_pk, step, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

@@ -121,6 +121,22 @@ class StageContext:
     def progress(self, done: int, total: int, unit: str, epoch: int | None = None) -> None:
         self.emit(Progress(self.stage, done, total, unit, epoch))
 
+    def attach(self, run: Any) -> None:
+        """Record the stage's log lines and progress on its run too, so that every viewer of the store (the TUI's
+        runner, another shell) sees them; the caller's callback still gets every event first-hand."""
+        forward = self.emit
+        log_line, set_progress = run.log_line, run.set_progress
+
+        def emit(event: Event) -> None:
+            if type(event) is LogLine:
+                log_line(event.text)
+            elif type(event) is Progress:
+                set_progress({"stage": event.stage, "done": event.done, "total": event.total, "unit": event.unit,
+                              "epoch": event.epoch})
+            forward(event)
+
+        self.emit = emit
+
     def final(self, event: Event) -> None:
         # The stage is already over: a Cancelled raised now has nothing left to stop.
         try:
@@ -175,6 +191,7 @@ def execute_stage(
         resolved = _resolve_inputs(store, project, stage, refs)
         with core.init(project=project, job_type=stage, config=dict(config), store=store) as run:
             ctx.run_id = run.id
+            ctx.attach(run)
             ctx.emit(StageStarted(stage, project, run.id, tuple(v.qualified_name for v in resolved.values())))
             versions = body(ctx, run, resolved)
             outputs = tuple(_logged(run, v) for v in versions)

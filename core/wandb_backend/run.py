@@ -54,6 +54,12 @@ class WandbRun:
     def __repr__(self) -> str:
         return f"WandbRun({self.project}/{self.name}, id={self.id}, job_type={self.job_type!r}, state={self.state!r})"
 
+    def log_line(self, text: str) -> None:
+        """Kept by wandb itself: the run's console output is its output.log (this run's process prints it)."""
+
+    def set_progress(self, progress) -> None:
+        """W&B has no progress field; the history and the console say where the run is."""
+
     def _push_config(self) -> None:
         self._wb.config.update(dict(self.config), allow_val_change=True)
 

@@ -377,6 +377,14 @@ class WandbStore:
         self._session.drop(lambda k: len(k) > 1 and k[1] == project and k[0] != "files")
         self._bump()
 
+    def cli_args(self) -> list[str]:
+        scope = f"{self.entity}/{self.default_project}" if self.default_project else self.entity
+        return [*self.local.cli_args(), "--wandb", scope]
+
+    def launch_book(self):
+        """Launches are kept in the local store beside the cache: the children log to the server."""
+        return self.local.launch_book()
+
     # -- runs, history and lineage (core.wandb_backend.runs) ---------------------------------------------------
     def runs(self, project: str) -> list[RunInfo]:
         return self.runs_side.runs(project)
@@ -404,6 +412,15 @@ class WandbStore:
 
     def run_files(self, run: RunInfo) -> list[FileEntry]:
         return []  # files saved with a W&B run are not artifacts; the W&B UI lists them
+
+    def run_log(self, run: RunInfo, after: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
+        return []  # a W&B run's console output is its output.log file, which the W&B UI shows
+
+    def run_log_tail(self, run: RunInfo, n: int) -> list[tuple[int, str]]:
+        return []
+
+    def system_metrics(self, run: RunInfo, after: float | None = None) -> list[dict]:
+        return []  # W&B keeps them in the run's system stream, shown by its UI
 
     # -- writing runs (`artifacts-tui run ... --wandb`) ----------------------------------------------------------
     def start_run(self, **kwargs: Any):

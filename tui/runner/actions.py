@@ -84,12 +84,14 @@ def quit_or_confirm(app: Any) -> None:
         return
 
     async def cancel_and_exit() -> None:
-        await jobs.shutdown()
+        await jobs.shutdown(cancel=True)
         app.exit()
 
-    def answered(quit_: bool | None) -> None:
-        if quit_:
+    def answered(choice: str | None) -> None:
+        if choice == "cancel":
             app.run_worker(cancel_and_exit(), name="runner-quit", group="runner-quit")
+        elif choice == "leave":
+            app.exit()  # the stages run on in their own processes; the next TUI adopts them
 
     app.push_screen(QuitConfirmScreen(jobs.active), answered)
 

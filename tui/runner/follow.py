@@ -18,38 +18,46 @@ __all__ = ["FollowUpdate", "Followed", "poll_store"]
 
 @dataclass
 class Followed:
-    """A run we follow: its project, and the last history step we have."""
+    """A run we follow: its project, and the last history step, log line and system sample we have."""
 
     project: str
     last_step: int | None = None
+    last_line: int = 0
+    last_system: float | None = None
 
 
 @dataclass(frozen=True)
 class FollowUpdate:
     token: int
-    runs: list[Any] = field(default_factory=list)  # core.RunInfo: newly running runs, and every followed run
+    runs: list[Any] = field(default_factory=list)  # core.RunInfo: running runs, our launches' runs, followed runs
     rows: dict[str, list[dict]] = field(default_factory=dict)  # run id -> history rows after its last step
     outputs: dict[str, list[Any]] = field(default_factory=dict)  # run id -> LoggedVersion, for runs that ended
+    lines: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # run id -> log lines after the last
+    system: dict[str, list[dict]] = field(default_factory=dict)  # run id -> system samples after the last
+
+
+LINES_PER_POLL = 500  # a burst of output is read over a few polls, never in one long read
 
 
 def poll_store(
-    store: Any, seen_token: int | None, followed: Mapping[str, Followed], own: frozenset[str], recheck: bool
+    store: Any, seen_token: int | None, followed: Mapping[str, Followed], groups: frozenset[str], recheck: bool
 ) -> FollowUpdate | None:
     """What changed since `seen_token`; None when nothing did and no followed run needs its state re-read.
 
-    `own` are the run ids this app's jobs opened (followed through their events instead).
+    Runs found: every running run, every run of a launch group in `groups` (even one that began and ended between
+    two polls: a short stage), and every run already followed (to see it end).
     """
     from core.errors import NotFoundError
 
     token = store.change_token()
     moved = token != seen_token
-    if not moved and not (recheck and followed):
+    if not moved and not (recheck and (followed or groups)):
         return None
     found: dict[str, Any] = {}
-    if moved:
+    if moved or groups:
         for project in store.projects():
             for run in store.runs(project):
-                if run.id not in own and (run.state == "running" or run.id in followed):
+                if run.state == "running" or run.id in followed or (run.group and run.group in groups):
                     found[run.id] = run
     for run_id, entry in followed.items():
         if run_id not in found:
@@ -57,16 +65,17 @@ def poll_store(
                 found[run_id] = store.run(entry.project, run_id)
             except NotFoundError:
                 continue
-    rows: dict[str, list[dict]] = {}
-    outputs: dict[str, list[Any]] = {}
+    update = FollowUpdate(token, list(found.values()))
     for run_id, run in found.items():
-        entry = followed.get(run_id)
+        entry = followed.get(run_id) or Followed(run.project)
         # New rows need the token to move, except the last ones of a run that just ended.
-        if moved or entry is None or run.state != "running":
-            rows[run_id] = store.history(run_id, after_step=None if entry is None else entry.last_step)
+        if moved or run_id not in followed or run.state != "running":
+            update.rows[run_id] = store.history(run_id, after_step=entry.last_step)
+            update.lines[run_id] = run.log_lines(entry.last_line, LINES_PER_POLL)
+            update.system[run_id] = run.system_metrics(entry.last_system)
         if run.state != "running":
-            outputs[run_id] = [_logged(v) for v in run.outputs()]
-    return FollowUpdate(token, list(found.values()), rows, outputs)
+            update.outputs[run_id] = [_logged(v) for v in run.outputs()]
+    return update
 
 
 def _logged(version: Any) -> Any:

@@ -72,16 +72,18 @@ class Job:
     examples: int = 0
     started_at: float | None = None  # wall clock (time.time())
     ended_at: float | None = None
-    run_seconds: float | None = None  # how long a launched job's stages ran, timed in their thread
     points: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     results: dict[str, float] = field(default_factory=dict)
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     log_count: int = 0  # lines ever added (the log keeps the last LOG_LINES)
     device: str = ""
-    gpu_memory: str = ""
     detail: str = ""  # where a followed run runs: "pid 123 on host"
     report_run_id: str = ""
     image_rows: list[dict] = field(default_factory=list)
+    group: str = ""  # a launch's run group: every run its child process opens carries it
+    cancelling: bool = False
+    ended_runs: set[str] = field(default_factory=set)
+    system: dict[str, Any] = field(default_factory=dict)  # the latest system/... sample of the current run
     revision: int = 0
     _rate_origin: tuple[float, int] | None = field(default=None, repr=False)
 
@@ -172,8 +174,37 @@ class Job:
             done = min(epoch, self.epochs)
             self.progress = Progress(self.stage, done, self.epochs, "epoch", epoch)
 
-    def apply_history(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Fold `store.history` rows of a followed run: chart points, images, and one log line per row."""
+    def start_stage(self, stage: str, run_id: str) -> None:
+        """A run of this job appeared in the store: its stage is the current one now."""
+        self.stage, self.run_id, self.progress, self._rate_origin = stage, run_id, None, None
+        self.add_log(f"── {stage}: run {run_id} started")
+
+    def finish_progress(self) -> None:
+        """The current stage finished: its progress reads complete, whatever the last sample said."""
+        if self.progress is not None and self.progress.total > 0:
+            self.progress = Progress(self.progress.stage, self.progress.total, self.progress.total,
+                                     self.progress.unit, self.progress.epoch)
+            self.revision += 1
+
+    def system_summary(self) -> str:
+        """"CPU 97% · RSS 812 MB · GPU0 88% 3.1/80 GiB" from the latest system sample."""
+        s = self.system
+        parts = []
+        if "system/cpu_percent" in s:
+            parts.append(f"CPU {s['system/cpu_percent']:.0f}%")
+        if "system/rss_mb" in s:
+            parts.append(f"RSS {s['system/rss_mb']:.0f} MB")
+        for key in sorted(k for k in s if k.endswith(".gpu_percent")):
+            index = key.split(".")[1]
+            used = s.get(f"system/gpu.{index}.memory_allocated_mb")
+            total = s.get(f"system/gpu.{index}.memory_total_mb")
+            memory = f" {used / 1024:.1f}/{total / 1024:.0f} GiB" if used is not None and total else ""
+            parts.append(f"GPU{index} {s[key]:.0f}%{memory}")
+        return " · ".join(parts)
+
+    def apply_history(self, rows: Iterable[Mapping[str, Any]], *, log: bool = True) -> None:
+        """Fold `store.history` rows of a run: chart points, images, and (with `log`, for a run whose own log
+        lines are not in the store) one log line per row."""
         for row in rows:
             step = row.get("_step")
             if not isinstance(step, int):
@@ -185,7 +216,7 @@ class Job:
                     self.image_rows = value if isinstance(value, list) else [value]
                     self.report_run_id = self.run_id
             shown = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in numbers.items())
-            if shown:
+            if shown and log:
                 self.add_log(f"step {step:,}: {shown}")
 
     def follow_state(self, state: str, error: str | None) -> bool:

@@ -1,170 +1,188 @@
-"""The runner's queue: launched pipeline stages run one at a time in thread workers, and what they report reaches
-the UI in batches; runs written by other processes are followed from the store beside them.
+"""The runner's queue: launches run as supervised child processes, N at a time, and everything shown about them
+comes from the store, exactly as for runs that another shell writes.
 
-A stage calls `on_event` in its own thread for every batch it trains. Widgets must not be touched from there, and
-waking the event loop per batch would cost training throughput, so the callback only records the event in the job's
-inbox (a lock and an append). A timer on the app drains the inboxes four times a second, keeps the latest `Progress`
-and every metric point and log line, folds them into the job's view state (`tui.runner.job_view.Job`) and publishes
-`changed` once per changed job; the runner screen subscribes to it.
+A launch is booked in the store (`core.launches.LaunchBook`) before anything starts, so the queue survives a
+restart of the TUI. When a slot is free (one per visible GPU, else one) the queue claims the oldest queued launch,
+starts `artifacts-tui run ... --group <launch group>` in a process group of its own (`tui.runner.supervisor`) with
+that slot's GPU in CUDA_VISIBLE_DEVICES, and a worker thread waits on it. The child writes its runs, progress, log
+lines, metrics and system metrics to the store; `tui.runner.follow.poll_store` reads what changed (in a worker,
+never two at once) and the UI thread folds it into the jobs on its timer, four times a second at most.
 
-Cancel sets a flag the callback checks: the stage's next event raises `core.pipeline.Cancelled`, its run ends
-"cancelled" and it logs no artifact. Whatever a stage raises ends its job "failed" with the error; nothing escapes the
-worker. Stages share process-wide torch state (seeds, thread pool), so one job runs at a time; the others wait in
-order. The app owns one queue (`install_runner`) and asks `shutdown()` before it exits.
+Quitting leaves children running unless the user asks to cancel them; a TUI opened later adopts the running
+launches (their pids are booked) and starts the queued ones. Cancel sends SIGINT to the child's group (the stage
+raises its cancellation and logs nothing), SIGKILL after a grace period. A child that dies on its own shows
+"crashed" with the last lines it printed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import threading
 import time
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from core.pipeline.events import Cancelled, Progress, StageFailed, StageFinished, StageStarted
-from tui.runner.launch_request import LaunchRequest, run_request, uses_training_config
-from tui.runner.job_view import ELSEWHERE, HERE, Job
+from core.pipeline.events import Progress
 from tui.runner.follow import Followed, FollowUpdate, poll_store
+from tui.runner.job_view import ELSEWHERE, HERE, Job
+from tui.runner.launch_request import LaunchRequest
+from tui.runner.supervisor import (
+    CANCELLED_EXIT,
+    GRACE_S,
+    Child,
+    child_argv,
+    log_tail,
+    request_from_dict,
+    request_to_dict,
+    signal_group,
+    visible_gpus,
+)
 from tui.safe import safe_str
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.signal import Signal
-    from textual.worker import Worker
 
-__all__ = ["JobQueue"]
+__all__ = ["JobQueue", "describe_error"]
 
-FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second: smooth to the eye, cheap for the training thread
-POLL_INTERVAL_S = 0.5  # store.change_token() reads for runs of other processes
-BUSY_POLL_INTERVAL_S = 2.0  # the same while a job of ours trains: its own writes move the token, every read costs it
-RECHECK_S = 2.0  # a followed run's state is re-read this often even when the store is still (a dead writer)
-GPU_MEMORY_S = 1.0
-
-
-class _Inbox:
-    """Events a stage thread hands to the UI thread; the UI drains it on its timer."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.events: list[Any] = []
-        self.progress: Progress | None = None
-        self.device: str | None = None
-        self.end: tuple[str, str] | None = None
-        self.seconds: float | None = None  # how long the stages ran, measured in their thread
-
-    def put(self, event: Any) -> None:
-        with self.lock:
-            if type(event) is Progress:
-                self.progress = event
-            else:
-                self.events.append(event)
-
-    def take(self) -> tuple[list[Any], Progress | None, str | None, tuple[str, str] | None]:
-        with self.lock:
-            taken = self.events, self.progress, self.device, self.end
-            self.events, self.progress, self.device = [], None, None
-            return taken
+FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second
+POLL_INTERVAL_S = 0.5  # store.change_token() reads
+RECHECK_S = 2.0  # followed runs' states are re-read this often even when the store is still (a dead writer)
 
 
 def describe_error(error: BaseException) -> str:
+    """One line for an error: ours read as they are, anything else with its type."""
     from core.errors import ArtifactsError
 
     message = str(error) or type(error).__name__
     return message if isinstance(error, ArtifactsError) else f"{type(error).__name__}: {message}"
 
 
-def _device_of(request: LaunchRequest) -> str:
-    """The device the request's training or evaluation uses (imports torch, which the stage needs anyway)."""
-    if not any(uses_training_config(stage) for stage in request.stages):
-        return "cpu"
-    wanted = request.train_config.get("device")
-    try:
-        from core.pipeline.train import resolve_device
-
-        return str(resolve_device(wanted))
-    except Exception:  # the stage reports an unusable device itself, as its run's error
-        return str(wanted or "?")
-
-
 class JobQueue:
-    """Launched jobs (run in order, one at a time) and the followed runs of other processes, newest last."""
+    """Launches of this store (queued, running here or adopted, ended) and the followed runs of other processes."""
 
-    def __init__(self, store: Any, *, download_root: str | os.PathLike[str] | None = None,
-                 flush_interval: float = FLUSH_INTERVAL_S, poll_interval: float = POLL_INTERVAL_S,
-                 follow: bool = True) -> None:
+    def __init__(self, store: Any, *, download_root: Any = None, flush_interval: float = FLUSH_INTERVAL_S,
+                 poll_interval: float = POLL_INTERVAL_S, follow: bool = True, slots: int | None = None,
+                 gpus: list[str] | None = None) -> None:
         self.store = store
+        self.book = store.launch_book()
         self.download_root = download_root
         self.flush_interval = flush_interval
         self.poll_interval = poll_interval
         self.follow = follow
+        self._gpus = gpus
+        self._slots = slots
         self.jobs: list[Job] = []
         self.app: App | None = None
         self.changed: Signal[Job] | None = None
-        self._keys = 0
-        self._inboxes: dict[int, _Inbox] = {}
-        self._cancel: dict[int, threading.Event] = {}
-        self._workers: dict[int, Worker] = {}
-        self._own_runs: set[str] = set()
+        self._children: dict[int, Child] = {}
+        self._adopted: dict[int, threading.Event] = {}
+        self._ends: list[tuple[int, int]] = []  # (job key, exit code) handed from supervising threads
+        self._ends_lock = threading.Lock()
+        self._by_group: dict[str, Job] = {}
         self._followed: dict[str, Followed] = {}
+        self._run_seen: set[str] = set()
         self._token: int | None = None
-        self._poll_worker: Worker | None = None
+        self._polling = False
+        self._poll_result: FollowUpdate | None = None
         self._last_poll = 0.0
         self._last_recheck = 0.0
-        self._last_gpu = 0.0
+        self._next_poll_now = False
+        self._elsewhere_keys = 0
 
     # -- wiring -------------------------------------------------------------------------------------------------
 
+    @property
+    def gpus(self) -> list[str]:
+        if self._gpus is None:
+            self._gpus = visible_gpus()
+        return self._gpus
+
+    @property
+    def slots(self) -> int:
+        return self._slots or max(1, len(self.gpus))
+
     def attach(self, app: App) -> None:
-        """Start the queue's timer on `app` (call once, when the app is running: from `on_mount`)."""
+        """Start the queue's timer on `app` (once, from `on_mount`) and take up the launches the store holds."""
         from textual.signal import Signal
 
         self.app = app
         self.changed = Signal(app, "runner-job-changed")
+        self._adopt()
         app.set_interval(self.flush_interval, self._tick, name="runner-tick")
+        self._start_next()
 
     @property
     def active(self) -> list[Job]:
-        """Launched jobs that are queued or running (what quitting would cancel)."""
+        """Launches that are queued or running (what the quit dialog asks about)."""
         return [job for job in self.jobs if job.origin == HERE and job.active]
 
     @property
-    def running(self) -> Job | None:
-        return next((job for job in self.jobs if job.origin == HERE and job.state == "running"), None)
+    def running(self) -> list[Job]:
+        return [job for job in self.jobs if job.origin == HERE and job.state == "running"]
 
     def job(self, key: int) -> Job | None:
         return next((job for job in self.jobs if job.key == key), None)
-
-    def _new_job(self, **fields: Any) -> Job:
-        self._keys += 1
-        job = Job(key=self._keys, **fields)
-        self.jobs.append(job)
-        return job
 
     def _publish(self, job: Job) -> None:
         if self.changed is not None:
             self.changed.publish(job)
 
+    def _job_for(self, launch: Any, request: LaunchRequest) -> Job:
+        job = Job(key=launch.id, title=request.title, project=request.project, request=request,
+                  epochs=request.epochs, group=launch.group, state=launch.state,
+                  device=launch.device or "", started_at=launch.started_at)
+        self.jobs.append(job)
+        self._by_group[launch.group] = job
+        return job
+
+    def _adopt(self) -> None:
+        """Launches an earlier TUI booked: queued ones wait here again, running ones are followed live."""
+        for launch in self.book.active():
+            try:
+                request = request_from_dict(launch.request)
+            except Exception as exc:  # noqa: BLE001 - a launch booked by another version: end it, say why
+                self.book.finish(launch.id, "failed", error=f"cannot read the booked request: {describe_error(exc)}")
+                continue
+            job = self._job_for(launch, request)
+            if launch.state == "queued":
+                job.add_log(f"queued: {request.title} in project {request.project} (booked earlier)")
+            elif launch.process_alive:
+                job.detail = f"pid {launch.pid}"
+                job.add_log(f"── adopted: {request.title} still running in pid {launch.pid}")
+                self._watch_adopted(job, launch)
+            else:
+                self._settle(job, exit_code=None)  # it ended while no TUI was watching: its runs say how
+
     # -- launching and cancelling ---------------------------------------------------------------------------------
 
     def submit(self, request: LaunchRequest) -> Job:
-        """Queue `request`; it starts now when nothing else runs."""
-        job = self._new_job(title=request.title, project=request.project, request=request,
-                            epochs=request.epochs)
+        """Book `request` in the store and queue it; it starts as soon as a slot is free."""
+        request.validate()
+        launch = self.book.add(request_to_dict(request))
+        job = self._job_for(launch, request)
         job.add_log(f"queued: {request.title} in project {request.project}")
         self._publish(job)
         self._start_next()
         return job
 
     def cancel(self, job: Job) -> bool:
-        """Stop a queued or running job of ours; False when there is nothing to cancel."""
+        """Stop a queued or running launch; False when it is not one (a run of another shell, or ended)."""
         if job.origin != HERE or not job.active:
             return False
         if job.state == "queued":
-            self._finish(job, "cancelled", "cancelled before it started")
-            return True
-        self._cancel[job.key].set()
+            if self.book.cancel_queued(job.key):
+                self._end(job, "cancelled", "cancelled before it started")
+                return True
+            return False
+        child = self._children.get(job.key)
+        if child is not None:
+            child.cancel_requested.set()
+        elif job.key in self._adopted:
+            self._adopted[job.key].set()
+        else:
+            return False
+        job.cancelling = True
         job.add_log("cancelling…")
         self._publish(job)
         return True
@@ -173,105 +191,175 @@ class JobQueue:
         for job in list(self.active):
             self.cancel(job)
 
-    async def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel every job and wait (up to `timeout`) for the running one to stop, so its run ends "cancelled"."""
+    async def shutdown(self, *, cancel: bool = True, timeout: float = GRACE_S + 5.0) -> None:
+        """Before the app exits: with `cancel`, cancel every launch and wait (up to `timeout`) for the children
+        to end, so their runs end "cancelled"; without, leave them running (a later TUI adopts them)."""
+        if not cancel:
+            return
         self.cancel_all()
         deadline = time.monotonic() + timeout
-        while self.running is not None and time.monotonic() < deadline:
+        while self.running and time.monotonic() < deadline:
             self._tick()
             await asyncio.sleep(0.05)
 
+    def _free_gpu(self, pinned: str | None) -> str | None | bool:
+        """The GPU a new launch gets: its pinned one when free, else any free one; None on a CPU machine; False
+        when none is free now."""
+        if not self.gpus:
+            return None
+        busy = {job.device.removeprefix("cuda:") for job in self.running if job.device.startswith("cuda")}
+        if pinned is not None:
+            wanted = pinned.removeprefix("cuda:") if pinned.startswith("cuda:") else None
+            if wanted is not None:
+                return wanted if wanted not in busy else False
+        free = [g for g in self.gpus if g not in busy]
+        return free[0] if free else False
+
     def _start_next(self) -> None:
-        if self.app is None or self.running is not None:
+        if self.app is None:
             return
-        job = next((j for j in self.jobs if j.origin == HERE and j.state == "queued"), None)
-        if job is None:
+        while len(self.running) < self.slots:
+            job = next((j for j in self.jobs if j.origin == HERE and j.state == "queued"), None)
+            if job is None:
+                return
+            pinned = str(job.request.train_config.get("device") or "") or None
+            if pinned == "cpu":
+                gpu = None
+            else:
+                gpu = self._free_gpu(pinned)
+                if gpu is False:
+                    return  # wait for that GPU
+            device = f"cuda:{gpu}" if gpu is not None else (pinned or "cpu")
+            if not self.book.claim(job.key, device):
+                self._end(job, "cancelled", "another TUI started or cancelled it")
+                continue
+            self._spawn(job, gpu, device)
+
+    def _spawn(self, job: Job, gpu: str | None, device: str) -> None:
+        launch = self.book.get(job.key)
+        env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {}
+        child_device = "cuda" if gpu is not None else job.request.train_config.get("device")
+        argv = child_argv(job.request, store_args=self.store.cli_args(), group=job.group, device=child_device,
+                          download_root=self.download_root)
+        job.state, job.started_at, job.device = "running", time.time(), device
+        try:
+            child = Child(argv, log_path=self.book.log_path(launch), env=env)
+        except OSError as exc:
+            self.book.finish(job.key, "failed", error=describe_error(exc))
+            self._end(job, "failed", f"could not start the stage: {describe_error(exc)}")
             return
-        inbox, cancel = _Inbox(), threading.Event()
-        self._inboxes[job.key], self._cancel[job.key] = inbox, cancel
-        job.state, job.started_at = "running", time.time()
-        self._workers[job.key] = self.app.run_worker(
-            partial(self._work, job.request, inbox, cancel), name=f"runner-{job.key}", group="runner",
-            thread=True, exit_on_error=False,
-        )
+        self.book.started(job.key, child.pid)
+        self._children[job.key] = child
+        job.detail = f"pid {child.pid}" + (f", GPU {gpu}" if gpu is not None else "")
+        job.add_log(f"started: pid {child.pid} on {device}")
+        self.app.run_worker(partial(self._supervise, job.key, child), name=f"runner-{job.key}", group="runner",
+                            thread=True, exit_on_error=False)
         self._publish(job)
 
-    # -- the stage thread ---------------------------------------------------------------------------------------
+    # -- supervising threads ------------------------------------------------------------------------------------
 
-    def _work(self, request: LaunchRequest, inbox: _Inbox, cancel: threading.Event) -> None:
-        """Runs in the worker thread: every outcome ends up in `inbox.end`, nothing is raised."""
-        own = self._own_runs
-
-        def on_event(event: Any) -> None:
-            if type(event) is StageStarted:
-                own.add(event.run_id)
-            inbox.put(event)
-            if cancel.is_set() and not isinstance(event, (StageFinished, StageFailed)):
-                raise Cancelled("cancelled from the runner")
-
-        started = time.perf_counter()
+    def _supervise(self, key: int, child: Child) -> None:
+        """Worker thread: wait for the child; its exit code reaches the UI thread through `_ends`."""
         try:
-            device = _device_of(request)
-            with inbox.lock:
-                inbox.device = device
-            run_request(request, store=self.store, on_event=on_event, download_root=self.download_root,
-                        cancelled=cancel.is_set)
-        except Cancelled as exc:
-            end = ("cancelled", str(exc))
-        except BaseException as exc:  # noqa: BLE001 - a stage must never take the app down
-            end = ("failed", describe_error(exc))
-        else:
-            end = ("finished", "")
-        with inbox.lock:
-            inbox.end, inbox.seconds = end, time.perf_counter() - started
+            code = child.wait()
+        except BaseException:  # noqa: BLE001 - supervision must end with an answer, never silently
+            code = -999
+        with self._ends_lock:
+            self._ends.append((key, code))
+
+    def _watch_adopted(self, job: Job, launch: Any) -> None:
+        cancel = threading.Event()
+        self._adopted[job.key] = cancel
+
+        def watch() -> None:
+            signalled: float | None = None
+            while True:
+                current = self.book.get(launch.id)
+                if not current.process_alive:
+                    break
+                if cancel.is_set():
+                    now = time.monotonic()
+                    if signalled is None:
+                        signalled = now
+                        signal_group(launch.pid, 2)
+                    elif now - signalled > GRACE_S:
+                        signal_group(launch.pid, 9)
+                cancel.wait(0.2)
+            with self._ends_lock:
+                self._ends.append((job.key, CANCELLED_EXIT if cancel.is_set() else None))
+
+        if self.app is not None:
+            self.app.run_worker(watch, name=f"runner-adopted-{job.key}", group="runner", thread=True,
+                                exit_on_error=False)
 
     # -- the UI thread ------------------------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        job = self.running
-        if job is not None:
-            self._drain(job)
-        if self.follow:
+        with self._ends_lock:
+            ends, self._ends = self._ends, []
+        for key, code in ends:
+            job = self.job(key)
+            self._children.pop(key, None)
+            self._adopted.pop(key, None)
+            if job is not None:
+                self._settle(job, code)
+        if ends:
+            self._next_poll_now = True
+            self._start_next()
+        if self.follow or self.jobs:
             self._follow_tick()
 
-    def _drain(self, job: Job) -> None:
-        inbox = self._inboxes[job.key]
-        events, progress, device, end = inbox.take()
-        before = job.revision
-        if device is not None:
-            job.device = device
-        for event in events:
-            if type(event) is StageStarted:
-                self._drop_followed(event.run_id)
-            job.apply(event)
-        if progress is not None:
-            job.set_progress(progress)
-        now = time.monotonic()
-        if job.device.startswith("cuda") and now - self._last_gpu >= GPU_MEMORY_S:
-            self._last_gpu = now
-            job.gpu_memory = _gpu_memory(job.device)
-        worker = self._workers.get(job.key)
-        if end is None and worker is not None and worker.is_finished:
-            end = ("failed", describe_error(worker.error) if worker.error else "the worker stopped unexpectedly")
-        if end is not None:
-            job.run_seconds = inbox.seconds
-            self._finish(job, *end)
-        elif job.revision != before:
-            self._publish(job)
+    def _settle(self, job: Job, exit_code: int | None) -> None:
+        """A launch's process ended: its state from how it ended and what its runs say."""
+        runs = self._runs_of(job)
+        last = runs[-1] if runs else None
+        cancelled = job.cancelling or exit_code == CANCELLED_EXIT or (last is not None and last.state == "cancelled")
+        if exit_code == 0:
+            state, error = "finished", ""
+        elif cancelled:
+            state, error = "cancelled", "cancelled from the runner"
+        elif last is not None and last.state == "failed":
+            state, error = "failed", last.error or "the stage failed"
+        else:
+            tail = log_tail(self.book.log_path(self.book.get(job.key)))
+            if last is not None:
+                tail = [text for _, text in self.store.run_log_tail(last, 6)] + tail[-6:]
+            how = f"killed by signal {-exit_code}" if exit_code is not None and exit_code < 0 else (
+                "ended" if exit_code is None else f"exited with status {exit_code}")
+            state = "crashed" if exit_code is None or exit_code < 0 else "failed"
+            error = f"the stage process {how}" + (f"; its last lines: {' | '.join(tail[-6:])}" if tail else "")
+        self.book.finish(job.key, "failed" if state == "crashed" else state, exit_code=exit_code, error=error or None)
+        for run in runs:
+            self._fold_run_end(job, run)
+        self._end(job, state, error)
 
-    def _finish(self, job: Job, state: str, error: str) -> None:
+    def _runs_of(self, job: Job) -> list[Any]:
+        from core.errors import NotFoundError
+
+        found = []
+        for run_id in job.run_ids:
+            try:
+                found.append(self.store.run(job.project, run_id))
+            except NotFoundError:
+                continue
+        if not found:  # the runs appeared after our last poll: look them up by group
+            found = [r for r in reversed(self.store.runs(job.project)) if r.group == job.group]
+            for run in found:
+                if run.id not in job.run_ids:
+                    job.run_ids.append(run.id)
+        return found
+
+    def _end(self, job: Job, state: str, error: str) -> None:
         job.state, job.ended_at = state, time.time()
         if error and not job.error:
             job.error = error
         if state == "finished":
+            job.finish_progress()
             job.add_log(f"finished: {', '.join(job.versions_logged) or 'no new versions'}")
-        elif state == "cancelled" and job.run_id == "":
-            job.add_log(f"cancelled: {error}")
-        for held in (self._workers, self._inboxes, self._cancel):
-            held.pop(job.key, None)
+        else:
+            job.add_log(f"{state}: {error}" if error else state)
         self._notify_end(job)
         self._publish(job)
-        self._start_next()
 
     def _notify_end(self, job: Job) -> None:
         if self.app is None:
@@ -288,86 +376,103 @@ class JobQueue:
             self.app.notify(safe_str(f"{name} {job.state}: {job.error}"), title=f"Run {job.state}",
                             severity="error", markup=False, timeout=15)
 
-    # -- runs of other processes ------------------------------------------------------------------------------
+    # -- what the store says ------------------------------------------------------------------------------------
 
     def _follow_tick(self) -> None:
-        worker = self._poll_worker
-        if worker is not None:
-            if not worker.is_finished:
-                return
-            self._poll_worker = None
-            if worker.result is not None:
-                self._apply_follow(worker.result)
+        if self._polling:
+            return  # a read is in flight: never two at once
+        if self._poll_result is not None:
+            update, self._poll_result = self._poll_result, None
+            self._apply_follow(update)
         now = time.monotonic()
-        interval = self.poll_interval if self.running is None else max(self.poll_interval, BUSY_POLL_INTERVAL_S)
-        if now - self._last_poll < interval or self.app is None:
+        if not self._next_poll_now and now - self._last_poll < self.poll_interval or self.app is None:
             return
+        self._next_poll_now = False
         self._last_poll = now
         recheck = now - self._last_recheck >= RECHECK_S
         if recheck:
             self._last_recheck = now
-        followed = {run_id: Followed(f.project, f.last_step) for run_id, f in self._followed.items()}
-        self._poll_worker = self.app.run_worker(
-            partial(poll_store, self.store, self._token, followed, frozenset(self._own_runs), recheck),
-            name="runner-follow", group="runner-follow", thread=True, exit_on_error=False,
-        )
+        followed = {run_id: Followed(f.project, f.last_step, f.last_line, f.last_system)
+                    for run_id, f in self._followed.items()}
+        groups = frozenset(g for g, job in self._by_group.items() if job.active or job.ended_at is None)
+        self._polling = True
+        self.app.run_worker(partial(self._poll, self._token, followed, groups, recheck or bool(groups)),
+                            name="runner-follow", group="runner-follow", thread=True, exit_on_error=False)
 
-    def _drop_followed(self, run_id: str) -> None:
-        """A run first seen as another process's turned out to be ours (its row appeared before its event)."""
-        self._followed.pop(run_id, None)
-        for job in [j for j in self.jobs if j.origin == ELSEWHERE and j.run_id == run_id]:
-            self.jobs.remove(job)
-            self._publish(job)
+    def _poll(self, token: int | None, followed: dict, groups: frozenset[str], recheck: bool) -> None:
+        try:
+            result = poll_store(self.store, token, followed, groups, recheck)
+        except Exception:  # noqa: BLE001 - a busy or damaged store: the next poll tries again
+            result = None
+        self._poll_result = result
+        self._polling = False
 
     def _apply_follow(self, update: FollowUpdate) -> None:
         self._token = update.token
         for run in update.runs:
-            if run.id in self._own_runs:
-                continue
-            job = next((j for j in self.jobs if j.origin == ELSEWHERE and j.run_id == run.id), None)
+            job = self._by_group.get(run.group or "")
             if job is None:
-                if run.state != "running":
+                job = self._elsewhere_job(run)
+                if job is None:
                     continue
-                job = self._new_job(
-                    title=run.job_type or run.name, project=run.project, origin=ELSEWHERE, state="running",
-                    stage=run.job_type or "", run_id=run.id, run_ids=[run.id],
-                    started_at=run.created_at.timestamp(), epochs=_int_or_none(run.config.get("epochs")),
-                    device=str(run.config.get("device") or "set by the run"),
-                    detail=f"pid {run.pid} on {run.host}",
-                )
-                job.add_log(f"── {run.job_type or 'run'}: run {run.id} ({run.name}) found running in pid {run.pid} "
-                            f"on {run.host}")
-                self._followed[run.id] = Followed(run.project)
-            entry = self._followed.get(run.id)
+            entry = self._followed.setdefault(run.id, Followed(run.project))
+            if run.id not in job.run_ids:
+                job.run_ids.append(run.id)
+            if run.id not in self._run_seen:
+                self._run_seen.add(run.id)
+                job.start_stage(run.job_type or "run", run.id)
+            if run.state == "running" and run.id == job.run_ids[-1]:
+                job.stage, job.run_id = run.job_type or "run", run.id
+            for _seq, text in update.lines.get(run.id, []):
+                job.add_log(text)
+            if update.lines.get(run.id):
+                entry.last_line = update.lines[run.id][-1][0]
             rows = update.rows.get(run.id, [])
             if rows:
-                job.apply_history(rows)
-                if entry is not None:
-                    entry.last_step = rows[-1]["_step"]
-            if job.follow_state(run.state, run.error or _ENDED_WITHOUT_ERROR.get(run.state)):
-                job.outputs = list(update.outputs.get(run.id, []))
+                job.apply_history(rows, log=job.origin == ELSEWHERE)
+                entry.last_step = rows[-1]["_step"]
+            system = update.system.get(run.id, [])
+            if system:
+                job.system = system[-1]
+                entry.last_system = system[-1]["_timestamp"]
+            if run.state == "running" and run.progress and run.job_type == job.stage:
+                p = run.progress
+                job.set_progress(Progress(job.stage, int(p.get("done", 0)), int(p.get("total", 0)),
+                                          str(p.get("unit", "batch")), p.get("epoch")))
+            if run.state != "running":
                 self._followed.pop(run.id, None)
-                self._notify_end(job)
+                job.outputs.extend(o for o in update.outputs.get(run.id, []) if o not in job.outputs)
+                self._fold_run_end(job, run)
+                if job.origin == ELSEWHERE and job.follow_state(run.state, run.error or _ENDED.get(run.state)):
+                    self._notify_end(job)
             self._publish(job)
 
+    def _fold_run_end(self, job: Job, run: Any) -> None:
+        if run.id in job.ended_runs:
+            return
+        job.ended_runs.add(run.id)
+        if run.state == "finished" and job.progress is not None and job.progress.stage == run.job_type:
+            job.finish_progress()
+        job.add_log(f"── {run.job_type or 'run'}: {run.state}" + (f": {run.error}" if run.error else ""))
 
-_ENDED_WITHOUT_ERROR = {"crashed": "its process stopped without finishing the run (no heartbeat, or the pid is gone)"}
+    def _elsewhere_job(self, run: Any) -> Job | None:
+        """A run another process writes (not one of our launches): followed while it runs."""
+        job = next((j for j in self.jobs if j.origin == ELSEWHERE and j.run_id == run.id), None)
+        if job is not None or run.state != "running" or not self.follow:
+            return job
+        self._elsewhere_keys -= 1  # negative keys: never a launch id
+        job = Job(key=self._elsewhere_keys, title=run.job_type or run.name, project=run.project, origin=ELSEWHERE,
+                  state="running", stage=run.job_type or "", run_id=run.id,
+                  started_at=run.created_at.timestamp(), epochs=_int_or_none(run.config.get("epochs")),
+                  device=str(run.config.get("device") or "set by the run"), detail=f"pid {run.pid} on {run.host}")
+        job.add_log(f"── {run.job_type or 'run'}: run {run.id} ({run.name}) found running in pid {run.pid} "
+                    f"on {run.host}")
+        self.jobs.append(job)
+        return job
+
+
+_ENDED = {"crashed": "its process stopped without finishing the run (no heartbeat, or the pid is gone)"}
 
 
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def _gpu_memory(device: str) -> str:
-    """Memory in use on a CUDA device, read from torch when the stage has already imported it."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return ""
-    try:
-        allocated = torch.cuda.memory_allocated(device)
-        reserved = torch.cuda.memory_reserved(device)
-        total = torch.cuda.get_device_properties(device).total_memory
-    except Exception:  # noqa: BLE001 - a display nicety must not fail the tick
-        return ""
-    gib = 1024 ** 3
-    return f"GPU {allocated / gib:.1f}/{total / gib:.0f} GiB ({reserved / gib:.1f} reserved)"

@@ -1,6 +1,7 @@
-"""Quitting while runs are active asks first: quitting cancels them (their runs end "cancelled", nothing half-logged).
+"""Quitting while runs are active asks first: leave them running (they run in processes of their own; the next TUI
+shows them live again), cancel them and quit (their runs end "cancelled", nothing half-logged), or stay.
 
-Returns True through `dismiss` when the user chose to cancel the runs and quit.
+Returns "leave", "cancel" or None (stay) through `dismiss`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from tui.safe import safe_text
 __all__ = ["QuitConfirmScreen"]
 
 
-class QuitConfirmScreen(ModalScreen[bool]):
-    """"N runs are active: cancel them and quit?" `y` / `n`."""
+class QuitConfirmScreen(ModalScreen["str | None"]):
+    """"N runs are active": `l` quit and leave them running, `c` cancel them and quit, `esc` stay."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Cancel runs and quit"),
-        Binding("n,escape", "answer(False)", "Keep running"),
+        Binding("l,y", "answer('leave')", "Quit, leave runs running"),
+        Binding("c", "answer('cancel')", "Cancel runs and quit"),
+        Binding("n,escape", "answer(None)", "Stay"),
     ]
 
     def __init__(self, active: list[Job]) -> None:
@@ -40,19 +42,21 @@ class QuitConfirmScreen(ModalScreen[bool]):
             message.append(f" ({job.state})\n", "dim")
         if count > 5:
             message.append(f"  … and {count - 5} more\n", "dim")
-        message.append("Quitting cancels them: their runs end \"cancelled\" and log nothing more.")
+        message.append("They run in processes of their own: leave them running (reopen artifacts-tui to watch "
+                       "them), or cancel them (their runs end \"cancelled\" and log nothing more).")
         with Vertical(id="quit-box"):
             yield Static(message, id="quit-message")
             with Horizontal(id="quit-buttons"):
-                yield Button("Keep running (n)", compact=True, id="quit-no")
-                yield Button("Cancel runs and quit (y)", variant="error", compact=True, id="quit-yes")
+                yield Button("Stay (esc)", compact=True, id="quit-stay")
+                yield Button("Quit, leave running (l)", variant="primary", compact=True, id="quit-leave")
+                yield Button("Cancel runs and quit (c)", variant="error", compact=True, id="quit-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#quit-no", Button).focus()
+        self.query_one("#quit-leave", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "quit-yes")
+        self.dismiss({"quit-leave": "leave", "quit-cancel": "cancel"}.get(event.button.id or ""))
 
-    def action_answer(self, quit_: bool) -> None:
-        self.dismiss(quit_)
+    def action_answer(self, choice: str | None) -> None:
+        self.dismiss(choice)

@@ -25,9 +25,9 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header
 
 from tui.runner.launch_request import LaunchRequest
-from tui.runner.job_view import Job, is_image_value
+from tui.runner.job_view import HERE, Job, is_image_value
 from tui.runner.queue import JobQueue
-from tui.safe import safe_text
+from tui.safe import safe_str, safe_text
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid, Tile, load_tiles
 from tui.widgets.loss_chart import LossChart
@@ -176,6 +176,11 @@ class RunnerScreen(Screen):
 
     @on(DataTable.RowHighlighted, "#runner-jobs")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The cursor is the one source of the selection. A highlight the cursor has since left (keys pressed
+        # faster than events are handled, or our own move_cursor) is stale: taking it would select a row the
+        # cursor is not on, and its own move_cursor would answer with another stale event, for ever.
+        if event.cursor_row != event.data_table.cursor_row:
+            return
         job = self.jobs.job(int(event.row_key.value)) if event.row_key.value else None
         if job is not None and job is not self.selected:
             self._follow_newest = job.active or job is self.jobs.jobs[-1]
@@ -248,10 +253,14 @@ class RunnerScreen(Screen):
         self.jobs.submit(LaunchRequest())
 
     def action_cancel(self) -> None:
-        job = self.selected
-        if job is None or not self.jobs.cancel(job):
-            self.notify("The selected run is not one of ours that is running or queued.", severity="warning",
-                        markup=False)
+        job = self.selected  # the run shown below, which is always the cursor's row
+        if job is None:
+            self.notify("No run selected.", severity="warning", markup=False)
+        elif job.origin != HERE:
+            self.notify(safe_str(f"{job.label} runs in another process ({job.detail}); cancel it there."),
+                        severity="warning", markup=False)
+        elif not self.jobs.cancel(job):
+            self.notify(safe_str(f"{job.label} has already ended ({job.state})."), severity="warning", markup=False)
 
     def action_examples(self) -> None:
         switcher = self.query_one(ContentSwitcher)

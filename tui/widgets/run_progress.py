@@ -54,9 +54,10 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
     if job.device:
         head.append("  device ", "dim")
         head.append_text(safe_text(job.device))
-    if job.gpu_memory:
+    system = job.system_summary()
+    if system:
         head.append("  ")
-        head.append_text(safe_text(job.gpu_memory))
+        head.append_text(safe_text(system))
     if job.detail:
         head.append("  ")
         head.append_text(safe_text(job.detail, "dim"))
@@ -71,7 +72,7 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
         bar_line.append_text(_bar(progress.fraction, max(4, width - len(label) - len(counts))))
         bar_line.append(counts)
     elif job.state == "queued":
-        bar_line.append("waiting for the run before it to end", "dim")
+        bar_line.append("queued: waiting for a free slot (runs in parallel: one per GPU, else one)", "dim")
     elif job.active:
         bar_line.append("starting…", "dim")
 
