@@ -26,13 +26,12 @@ class Artifact:
                  digest_algorithm: str = "MD5") -> None:
         self.name = names.check_artifact_name(name)
         self.type = names.check_type(type)
-        if description is not None and not isinstance(description, str):
-            raise ValidationError(f"description must be a string, got {description.__class__.__name__}")
-        self.description = description
+        self.description = names.check_text(description, "description")
         self._metadata = names.check_metadata(metadata)
         self.alg = algorithm_from_wandb(digest_algorithm)
         self._sources: dict[str, Path] = {}     # path inside the artifact -> file on disk
         self._confined: dict[str, str] = {}     # path inside the artifact -> the real directory add_dir walked
+        self._dirs: set[str] = set()            # every directory the paths imply ("a" for "a/b")
         self._staging: Path | None = None
         self._finalizer = None
 
@@ -55,8 +54,25 @@ class Artifact:
     def _add_checked(self, path: str, source: Path, overwrite: bool) -> None:
         if path in self._sources and not overwrite and self._sources[path] != source:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}; pass overwrite=True")
+        self._check_file_vs_dir(path)
         self._sources[path] = source
+        parent = path.rpartition("/")[0]
+        while parent and parent not in self._dirs:
+            self._dirs.add(parent)
+            parent = parent.rpartition("/")[0]
         self._confined.pop(path, None)
+
+    def _check_file_vs_dir(self, path: str) -> None:
+        """A path cannot be both a file and a directory ("a" and "a/b"): no download could hold both."""
+        if path in self._dirs:
+            raise ValidationError(f"artifact {self.name!r}: {path!r} is already a directory of other files; a file "
+                                  "cannot have the same path")
+        parent = path.rpartition("/")[0]
+        while parent:
+            if parent in self._sources:
+                raise ValidationError(f"artifact {self.name!r}: {path!r} would put a file under {parent!r}, which "
+                                      "is already a file")
+            parent = parent.rpartition("/")[0]
 
     def add_file(self, local_path: str | os.PathLike, name: str | None = None, *, is_tmp: bool = False,
                  skip_cache: bool = False, policy: str | None = None, overwrite: bool = False) -> None:
@@ -78,9 +94,19 @@ class Artifact:
         prefix = None if name in (None, "", ".") else names.check_path(name)
         real_root = root.resolve()
         found = []
-        for full, rel, is_link in _walk_files(str(root.absolute())):
+        try:
+            walked = list(_walk_files(str(root.absolute())))
+        except OSError as exc:
+            raise ValidationError(f"cannot add directory {os.fspath(local_path)!r}: {exc.strerror or exc} at "
+                                  f"{exc.filename!r} (a symlink loop, or a directory that cannot be read); fix it "
+                                  "and add again; nothing was added") from None
+        for full, rel, is_link in walked:
             if is_link:
-                target = Path(full).resolve()
+                try:
+                    target = Path(full).resolve(strict=True)
+                except (OSError, RuntimeError):
+                    raise ValidationError(f"{full} is a symlink that leads nowhere or loops; remove it or add the "
+                                          "directory without it; nothing was added") from None
                 if not target.is_relative_to(real_root):
                     raise ValidationError(f"{full} is a symlink pointing outside {root} ({target}); refused")
                 if not target.is_file():
@@ -96,6 +122,7 @@ class Artifact:
         path = names.check_path(name)
         if path in self._sources:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}")
+        self._check_file_vs_dir(path)
         if self._staging is None:
             self._staging = Path(tempfile.mkdtemp(prefix="artifacts-tui-staging-"))
             self._finalizer = weakref.finalize(self, shutil.rmtree, self._staging, True)
@@ -106,7 +133,7 @@ class Artifact:
             encoding = "utf-8"
         with open(target, mode, encoding=encoding) as handle:
             yield handle
-        self._sources[path] = target
+        self._add_checked(path, target, overwrite=False)
 
     # -- reading ----------------------------------------------------------------------------------------------
     def sources(self) -> dict[str, Path]:

@@ -24,8 +24,29 @@ _PROJECT_FORBIDDEN = set('/\\#?%:')
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_. -]+(?:/[A-Za-z0-9_. -]+)*")
 
 
+MAX_COMPONENT_BYTES = 255   # what a filesystem takes for one name: a longer one could never be downloaded
+MAX_JSON_DEPTH = 100
+MAX_INT_DIGITS = 4000       # Python refuses to print longer ints (sys.int_info.default_max_str_digits = 4300)
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    """Control characters, and lone surrogates (what os.fsdecode makes of bytes that are not UTF-8), which no
+    UTF-8 database, JSON file or terminal can hold."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def check_text(value: object, what: str, *, limit: int | None = None) -> str | None:
+    """A free-text field (description, notes, job type, run name): a string that UTF-8 can encode. None passes."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a string, got {type(value).__name__}")
+    if any(unicodedata.category(ch) == "Cs" for ch in value):
+        raise ValidationError(f"{what} {value[:40]!r} holds a lone surrogate (bytes that are not UTF-8); "
+                              "decode the text first")
+    if limit is not None and len(value) > limit:
+        raise ValidationError(f"{what} {value[:40]!r}... is {len(value)} characters; the limit is {limit}")
+    return value
 
 
 def check_artifact_name(name: object) -> str:
@@ -89,10 +110,16 @@ def _check_path_parts(path: str, original: str) -> None:
     if re.match(r"^[A-Za-z]:", path):
         raise ValidationError(f"artifact path {original!r} looks like a drive letter path")
     if "\x00" in path or _has_control(path):
-        raise ValidationError(f"artifact path {original!r} may not contain NUL or control characters")
+        raise ValidationError(f"artifact path {original!r} may not contain NUL, control characters or bytes that "
+                              "are not UTF-8")
     parts = path.split("/")
     if any(part == ".." for part in parts):
         raise ValidationError(f"artifact path {original!r} may not contain '..'")
+    for part in parts:
+        if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
+            raise ValidationError(f"artifact path {original[:60]!r}...: the name {part[:40]!r}... is "
+                                  f"{len(part.encode('utf-8'))} bytes; a file system takes at most "
+                                  f"{MAX_COMPONENT_BYTES}, so it could never be downloaded")
 
 
 def check_path(path: object) -> str:
@@ -106,7 +133,7 @@ def check_path(path: object) -> str:
         raise ValidationError(f"artifact path must be a non-empty string, got {path!r}")
     _check_path_parts(path, path)
     decoded = path
-    for _ in range(3):  # %252e%252e -> %2e%2e -> ..
+    while True:  # %25252e%25252e -> ... -> %2e%2e -> ..: decode until stable, checking every layer
         nxt = unquote(decoded)
         if nxt == decoded:
             break
@@ -118,8 +145,18 @@ def check_path(path: object) -> str:
     return "/".join(parts)
 
 
-def _clean_json(value: Any, where: str) -> Any:
-    if value is None or isinstance(value, (bool, str, int)):
+def _clean_json(value: Any, where: str, depth: int = 0) -> Any:
+    if depth > MAX_JSON_DEPTH:
+        raise ValidationError(f"metadata {where or 'value'} is nested more than {MAX_JSON_DEPTH} levels deep "
+                              "(or refers to itself)")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return check_text(value, f"metadata {where or 'value'}")
+    if isinstance(value, int):
+        if value.bit_length() > MAX_INT_DIGITS * 3.33:
+            raise ValidationError(f"metadata {where or 'value'} is an integer of more than {MAX_INT_DIGITS} digits; "
+                                  "store it as a string")
         return value
     if isinstance(value, float):
         if math.isnan(value):
@@ -132,15 +169,16 @@ def _clean_json(value: Any, where: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(f"metadata {where} has a non-string key {key!r}")
-            out[key] = _clean_json(item, f"{where}.{key}" if where else key)
+            check_text(key, f"metadata key in {where or 'metadata'}")
+            out[key] = _clean_json(item, f"{where}.{key}" if where else key, depth + 1)
         return out
     if isinstance(value, (list, tuple)):
-        return [_clean_json(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [_clean_json(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
     if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):  # numpy / torch scalars
-        return _clean_json(value.item(), where)
+        return _clean_json(value.item(), where, depth + 1)
     tolist = getattr(value, "tolist", None)
     if callable(tolist):
-        return _clean_json(tolist(), where)
+        return _clean_json(tolist(), where, depth + 1)
     raise ValidationError(f"metadata {where or 'value'} of type {type(value).__name__} is not JSON-serializable")
 
 

@@ -77,6 +77,12 @@ class Run:
         names.check_project(project)
         if job_type is not None and (not isinstance(job_type, str) or not job_type or len(job_type) > 128):
             raise ValidationError(f"job_type must be a non-empty string of at most 128 characters, got {job_type!r}")
+        names.check_text(job_type, "job_type")
+        names.check_text(name, "run name", limit=128)
+        names.check_text(notes, "run notes")
+        names.check_text(group, "run group", limit=128)
+        for tag in tags:
+            names.check_text(tag, "run tag", limit=128)
         cfg = names.clean_json_value(dict(config or {}), "config")
         self.store = store
         self.project = project
@@ -319,6 +325,7 @@ def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str]
     """Copy the artifact's files into the blob store (skipping unchanged, already-stored files) and commit."""
     writes.check_collection_type(store, project, artifact.name, artifact.type)
     names.check_metadata(artifact.metadata)
+    names.check_text(artifact.description, "description")  # again: set after construction, checked before any blob
     sources = artifact.sources()
     alg = artifact.alg
     keys = {}

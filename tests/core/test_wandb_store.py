@@ -531,6 +531,11 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert call("version_used_by", call("artifact", "p/mnist-raw:v2"))[0].id == scenario.pre
     assert [v.name for v in call("run_versions", train, "input")] == ["mnist-preprocess"]
     assert call("run_files", train) == []
+    assert call("run_log", train) == call("run_log_tail", train, 5) == []  # the scenario's runs printed nothing
+    assert call("system_metrics", train) == [] or kind == "local"
+    book = call("launch_book")
+    assert book.add({"stage": "train"}).state == "queued" and [x.state for x in book.active()] == ["queued"]
+    assert call("cli_args")[:1] == ["--store"] and ("--wandb" in call("cli_args")) == (kind == "wandb")
     token = call("change_token")
     call("add_alias", best, "golden")
     assert call("change_token") != token and "golden" in call("artifact", "p/mnist-raw:v0").aliases
