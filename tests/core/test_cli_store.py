@@ -136,3 +136,19 @@ def test_the_installed_command_exits_with_the_documented_codes(filled):
     assert ok.returncode == 0 and "mnist-raw" in ok.stdout
     assert missing.returncode == 1 and "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_ls_lists_the_newest_versions_of_a_big_collection_and_all_on_request(tmp_path, capsys):
+    store = core.open_store(tmp_path / "big")
+    with core.init(project="p", store=store) as run:
+        for i in range(15):
+            art = core.Artifact("many", type="dataset")
+            with art.new_file("f.txt", mode="w") as handle:
+                handle.write(str(i))
+            run.log_artifact(art)
+    assert cli("--store", str(store.root), "ls", "p") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].strip() == "… 5 older versions (--all lists every one)"
+    assert [line.split()[0] for line in lines[2:]] == [f"v{i}" for i in range(5, 15)]
+    assert cli("--store", str(store.root), "ls", "p", "--all") == 0
+    assert len(capsys.readouterr().out.splitlines()) == 16

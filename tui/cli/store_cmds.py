@@ -49,7 +49,11 @@ def cmd_ls(args) -> int:
     for col in store.collections(args.project):
         print(f"{printable(col.type)}/{printable(col.name)}  {col.version_count} version"
               f"{'s' if col.version_count != 1 else ''}", file=out)
-        for v in store.versions(args.project, col.name):
+        shown = col.version_count if args.all else min(col.version_count, max(0, args.newest))
+        older = col.version_count - shown
+        if older:  # as `git log` pages: the newest few, oldest of them first; one page read, however big
+            print(f"  … {older} older version{'s' if older != 1 else ''} (--all lists every one)", file=out)
+        for v in store.versions(args.project, col.name, offset=older, limit=shown):
             aliases = ", ".join(printable(a) for a in v.aliases)
             print(f"  {v.version:<6} {human_size(v.size):>10}  {age(v.created_at):>9}  {aliases}", file=out)
     return 0
@@ -133,6 +137,9 @@ def cmd_gc(args) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("ls", help="list projects, or a project's artifacts with versions and aliases")
     p.add_argument("project", nargs="?", help="project to list (default: all projects)")
+    p.add_argument("--all", action="store_true", help="every version of each artifact (default: the newest few)")
+    p.add_argument("-n", "--newest", type=int, default=10, metavar="N",
+                   help="how many of the newest versions to list per artifact (default 10)")
     p.set_defaults(handler=cmd_ls)
 
     p = subparsers.add_parser("show", help="one version: aliases, digest, size, metadata, files, lineage")
