@@ -81,13 +81,21 @@ class Database:
 
     def translate(self, exc: sqlite3.Error) -> ArtifactsError:
         """A sqlite3 error as the store error a user can act on."""
-        if _is_full(exc):
+        if _is_full(exc) or ("i/o error" in str(exc).lower() and self._disk_nearly_full()):
             return StoreFullError(f"the disk holding {self.path} is full; free some space and try again "
                                   "(nothing was written)")
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
             return StoreBusyError(f"the store {self.path.parent} stayed locked for {self.timeout:.0f} s by another "
                                   "process; try again when it has finished")
         return self.damaged(f"cannot be read ({exc})")
+
+    def _disk_nearly_full(self) -> bool:
+        """SQLite reports a full disk as an I/O error where it maps its shared memory: ask the file system."""
+        try:
+            st = os.statvfs(self.path.parent)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < (1 << 20)
 
     @contextlib.contextmanager
     def translated(self) -> Iterator[None]:

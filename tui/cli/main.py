@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from tui.cli.commands import COMMAND_MODULES
-from tui.cli.shared import open_cli_store
+from tui.cli.shared import open_cli_store, printable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _open_app(args)
         return int(args.handler(args) or 0)
-    except ArtifactsError as exc:
-        print(f"artifacts-tui: error: {exc}", file=sys.stderr)
+    except ArtifactsError as exc:  # names inside the message (U+202E, ESC from a file name) are shown, never obeyed
+        print(f"artifacts-tui: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("artifacts-tui: interrupted", file=sys.stderr)
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:  # a download root that cannot be made, a full disk, ...: one line, not a traceback
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"artifacts-tui: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(printable(f"artifacts-tui: error: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
 
 
