@@ -102,6 +102,20 @@ def check_project(project: object) -> str:
     return project
 
 
+def check_group(group: object) -> str | None:
+    """A W&B run group (`wandb.init(group=...)`): None, or a non-empty string of at most 128 characters without
+    control characters (it is shown in the TUI and used to find a launch's runs)."""
+    if group is None:
+        return None
+    if not isinstance(group, str) or not group.strip():
+        raise ValidationError(f"run group must be a non-empty string, got {group!r}")
+    if len(group) > MAX_NAME:
+        raise ValidationError(f"run group {group[:40]!r}... is {len(group)} characters; the limit is {MAX_NAME}")
+    if _has_control(group):
+        raise ValidationError(f"run group {group!r} may not contain control characters")
+    return group
+
+
 def _check_path_parts(path: str, original: str) -> None:
     if path.startswith("/") or path.startswith("//"):
         raise ValidationError(f"artifact path {original!r} must be relative, not absolute")

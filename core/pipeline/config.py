@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from core.errors import ValidationError
+from core.pipeline.registry import DATASETS
 
 __all__ = [
     "ACTIVATIONS",
@@ -25,8 +26,6 @@ __all__ = [
     "check_dataset",
     "conv_output_sizes",
 ]
-
-DATASETS = ("mnist", "digits")
 
 # torch.nn activations that take no required constructor argument.
 ACTIVATIONS = (

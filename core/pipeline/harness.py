@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from core import names
 from core.errors import NotFoundError, ValidationError
 from core.pipeline.config import check_dataset
+from core.pipeline.registry import DEFAULT_PROJECT, STAGE_INPUTS, STAGES, Stage
 from core.pipeline.events import (
     Cancelled,
     Event,
@@ -46,17 +47,6 @@ __all__ = [
     "stage_config",
 ]
 
-DEFAULT_PROJECT = "artifacts-example"
-STAGES = ("load-data", "preprocess-data", "initialize", "train", "report")
-
-# The artifacts each stage uses, by default at "latest" (the tutorial's `run.use_artifact("name:latest")`).
-STAGE_INPUTS: dict[str, tuple[str, ...]] = {
-    "load-data": (),
-    "preprocess-data": ("mnist-raw",),
-    "initialize": (),
-    "train": ("mnist-preprocess", "convnet"),
-    "report": ("mnist-preprocess", "trained-model"),
-}
 
 
 @dataclass(frozen=True)
@@ -80,13 +70,18 @@ def _split_ref(ref: str) -> tuple[str, str]:
     return name, alias
 
 
-def input_refs(stage: str, inputs: Iterable[str] = ()) -> dict[str, str]:
+def _inputs_of(stage: str | Stage) -> tuple[str, ...]:
+    """A stage's input names: a `Stage`'s own, or a tutorial stage's by name (`registry.STAGE_INPUTS`)."""
+    return stage.inputs if isinstance(stage, Stage) else STAGE_INPUTS[stage]
+
+
+def input_refs(stage: str | Stage, inputs: Iterable[str] = ()) -> dict[str, str]:
     """The `name:alias` each input of `stage` is read from: "name:latest" unless `inputs` names that artifact.
 
     References to artifacts the stage does not use are ignored here (the pipeline hands every stage all of them);
     `check_inputs` tells a user about ones no stage uses.
     """
-    refs = {name: f"{name}:latest" for name in STAGE_INPUTS[stage]}
+    refs = {name: f"{name}:latest" for name in _inputs_of(stage)}
     for ref in inputs:
         name, alias = _split_ref(str(ref))
         if name in refs:
@@ -94,9 +89,10 @@ def input_refs(stage: str, inputs: Iterable[str] = ()) -> dict[str, str]:
     return refs
 
 
-def check_inputs(stages: Sequence[str], inputs: Iterable[str]) -> None:
+def check_inputs(stages: Sequence[str | Stage], inputs: Iterable[str]) -> None:
     """A `ValidationError` for an input reference that none of `stages` reads (a typo would otherwise be ignored)."""
-    used = {name for stage in stages for name in STAGE_INPUTS[stage]}
+    used = {name for stage in stages for name in _inputs_of(stage)}
+    stages = [stage.name if isinstance(stage, Stage) else stage for stage in stages]
     for ref in inputs:
         name, alias = _split_ref(str(ref))
         if not name or not alias:
@@ -181,15 +177,18 @@ def execute_stage(
     refs: Mapping[str, str],
     on_event: EventCallback | None,
     body: Callable[[StageContext, Any, dict[str, ArtifactVersion]], list[ArtifactVersion]],
+    group: str | None = None,
 ) -> StageResult:
-    """Open the stage's run around `body`, turning its outcome into events and a `StageResult`."""
+    """Open the stage's run (in run group `group`, when given) around `body`, turning its outcome into events and a
+    `StageResult`."""
     import core
 
     ctx = StageContext(stage, project, on_event)
     try:
+        names.check_group(group)
         store = open_store(store)
         resolved = _resolve_inputs(store, project, stage, refs)
-        with core.init(project=project, job_type=stage, config=dict(config), store=store) as run:
+        with core.init(project=project, job_type=stage, config=dict(config), store=store, group=group) as run:
             ctx.run_id = run.id
             ctx.attach(run)
             ctx.emit(StageStarted(stage, project, run.id, tuple(v.qualified_name for v in resolved.values())))

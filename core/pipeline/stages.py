@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import names
 from core.pipeline.config import ModelConfig, PreprocessSteps, TrainConfig, check_dataset
 from core.pipeline.events import EventCallback, LogLine, Metrics, Progress
 from core.pipeline.harness import (
@@ -60,6 +61,7 @@ def load_and_log(
     data_dir: str | os.PathLike[str] | None = None,
     download: bool = True,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> StageResult:
     """Job "load-data": load `dataset` ("mnist" or "digits") and log it as `mnist-raw` (training/validation/test.pt).
 
@@ -87,7 +89,7 @@ def load_and_log(
         return [run.log_artifact(artifact)]
 
     return execute_stage("load-data", project=project, store=store, config=stage_config({}, dataset), refs={},
-                         on_event=on_event, body=body)
+                         on_event=on_event, body=body, group=group)
 
 
 def preprocess_and_log(
@@ -99,6 +101,7 @@ def preprocess_and_log(
     inputs: Iterable[str] = (),
     download_root: str | os.PathLike[str] | None = None,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> StageResult:
     """Job "preprocess-data": read `mnist-raw:latest` (or the given alias), normalize / add the channel axis,
     log `mnist-preprocess` with the steps as its metadata."""
@@ -125,7 +128,7 @@ def preprocess_and_log(
 
     run_config = stage_config(parsed.as_dict(), dataset)
     return execute_stage("preprocess-data", project=project, store=store, config=run_config, refs=refs,
-                         on_event=on_event, body=body)
+                         on_event=on_event, body=body, group=group)
 
 
 def build_model_and_log(
@@ -136,6 +139,7 @@ def build_model_and_log(
     dataset: str | None = None,
     seed: int = 0,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> StageResult:
     """Job "initialize": build the ConvNet from `config` (seeded, so the same config gives the same weights) and log
     `convnet` with `initialized_model.pth` and the model config as metadata."""
@@ -161,7 +165,7 @@ def build_model_and_log(
 
     run_config = stage_config({**model_config.as_dict(), "seed": seed}, dataset)
     return execute_stage("initialize", project=project, store=store, config=run_config, refs={},
-                         on_event=on_event, body=body)
+                         on_event=on_event, body=body, group=group)
 
 
 class TrainLogger:
@@ -202,6 +206,7 @@ def train_and_log(
     inputs: Iterable[str] = (),
     download_root: str | os.PathLike[str] | None = None,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> StageResult:
     """Job "train": train `convnet:latest` on `mnist-preprocess:latest` (or the given aliases) and log
     `trained-model` (`trained_model.pth`). Logs train/loss every `batch_log_interval` batches and validation/loss and
@@ -240,7 +245,7 @@ def train_and_log(
 
     run_config = stage_config(train_config.as_dict(), dataset)
     return execute_stage("train", project=project, store=store, config=run_config, refs=refs,
-                         on_event=on_event, body=body)
+                         on_event=on_event, body=body, group=group)
 
 
 def evaluate_and_log(
@@ -252,6 +257,7 @@ def evaluate_and_log(
     inputs: Iterable[str] = (),
     download_root: str | os.PathLike[str] | None = None,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> StageResult:
     """Job "report": evaluate `trained-model:latest` on the test split of `mnist-preprocess:latest`; loss and
     accuracy go to the summary, the 32 highest-loss examples to "high-loss-examples" as images captioned "pred,label".
@@ -290,7 +296,7 @@ def evaluate_and_log(
 
     run_config = stage_config({"batch_size": eval_config.batch_size, "device": eval_config.device}, dataset)
     return execute_stage("report", project=project, store=store, config=run_config, refs=refs,
-                         on_event=on_event, body=body)
+                         on_event=on_event, body=body, group=group)
 
 
 def run_pipeline(
@@ -306,11 +312,13 @@ def run_pipeline(
     inputs: Iterable[str] = (),
     download_root: str | os.PathLike[str] | None = None,
     on_event: EventCallback | None = None,
+    group: str | None = None,
 ) -> list[StageResult]:
     """All five stages in order, stopping at the first that fails or is cancelled (its exception propagates).
 
-    Every config is validated before the first run opens. `inputs` pins an input of the stages that read it
-    (`["mnist-preprocess:v0"]`: train and report read v0 although preprocess-data logs a newer version).
+    Every config is validated before the first run opens; `group` is the run group of all five runs. `inputs` pins
+    an input of the stages that read it (`["mnist-preprocess:v0"]`: train and report read v0 although
+    preprocess-data logs a newer version).
     """
     inputs = list(inputs)
     check_dataset(dataset)
@@ -318,8 +326,9 @@ def run_pipeline(
     steps = PreprocessSteps.from_mapping(steps if steps is not None else {}).as_dict()
     model_config = ModelConfig.from_mapping(model_config).as_dict()
     train_config = TrainConfig.from_mapping(train_config).as_dict()
+    names.check_group(group)
     store = open_store(store)
-    common = {"project": project, "store": store, "on_event": on_event}
+    common = {"project": project, "store": store, "on_event": on_event, "group": group}
     downstream = {**common, "dataset": dataset, "inputs": inputs, "download_root": download_root}
     return [
         load_and_log(dataset=dataset, data_dir=data_dir, download=download, **common),

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from core.errors import ValidationError
 from core.pipeline.config import TrainConfig
+from core.pipeline.devices import check_device
 
 __all__ = [
     "HardExamples",
@@ -37,15 +37,11 @@ def seed_everything(seed: int = 0) -> None:
 
 
 def resolve_device(name: str | None) -> torch.device:
-    """`None` picks cuda when available, else cpu; asking for a device this machine lacks is an error."""
+    """`None` picks cuda when available, else cpu; asking for a device this machine lacks is a `ValidationError`
+    naming the devices it has (`devices.check_device`, which the CLI also asks before any run opens)."""
     if name is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValidationError(f"device {name!r} is not available on this machine (no CUDA); use --device cpu")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValidationError(f"device {name!r} is not available on this machine; use --device cpu")
-    return device
+    return torch.device(check_device(name))
 
 
 class TrainHooks:

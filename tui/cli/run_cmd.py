@@ -1,4 +1,5 @@
-"""`artifacts-tui run STAGE|pipeline`: the tutorial's stages headless, with a progress bar and the loss as it falls.
+"""`artifacts-tui run STAGE|pipeline`: a stage headless (the tutorial's, or one of the user's from
+`core.pipeline.registry`), with a progress bar and the loss as it falls; `artifacts-tui stages` lists them.
 
 The stages (`core.pipeline`) never print; this module turns their events into terminal output: on a terminal, one
 progress line redrawn in place on stderr (`\\r`), with log lines (the losses) printed above it on stdout; otherwise
@@ -9,30 +10,39 @@ came from the store or files go through `tui.safe.safe_str`, so they cannot driv
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from typing import IO, Any
 
-STAGE_CHOICES = ("load-data", "preprocess-data", "initialize", "train", "report", "pipeline")
 BAR_WIDTH = 24
 REDRAW_INTERVAL_S = 0.1
+# TrainConfig's keys, each a flag of `run` (batch_size: --batch-size)
+TRAIN_FLAGS = {key: f"--{key.replace('_', '-')}"
+               for key in ("epochs", "batch_size", "batch_log_interval", "optimizer", "device", "seed")}
 
 
 def register(subparsers) -> None:
+    from core.pipeline.registry import DATASETS, DEFAULT_DATASET, DEFAULT_PROJECT, tutorial_registry
+
+    choices = tutorial_registry().names()
     parser = subparsers.add_parser(
         "run",
-        help="run a tutorial pipeline stage (or all five) headless",
-        description="Run a stage of W&B's 'Track models and datasets' tutorial, or the whole pipeline, logging "
-        "runs and artifacts to the store. STAGE is the job type: load-data, preprocess-data, initialize, train, "
-        "report; 'pipeline' runs all five in order.",
+        help="run a pipeline stage (the tutorial's, all five, or your own) headless",
+        description="Run a stage of W&B's 'Track models and datasets' tutorial, the whole pipeline, or a stage of "
+        "your own, logging runs and artifacts to the store. STAGE is the job type: "
+        f"{', '.join(c for c in choices if c != 'pipeline')}; 'pipeline' runs all five in order. Your own stages "
+        "come from --stages MODULE:ATTR, $ARTIFACTS_TUI_STAGES (MODULE:ATTR[,MODULE:ATTR]) and the entry points "
+        "of group 'artifacts_tui.stages'; `artifacts-tui stages` lists them.",
     )
-    parser.add_argument("stage", choices=STAGE_CHOICES, metavar="STAGE|pipeline",
-                        help="one of: " + ", ".join(STAGE_CHOICES))
-    parser.add_argument("--project", default="artifacts-example", help="project (default: artifacts-example)")
+    parser.add_argument("stage", metavar="STAGE|pipeline",
+                        help="one of: " + ", ".join(choices) + ", or the name of a stage of your own")
+    parser.add_argument("--project", default=DEFAULT_PROJECT, help=f"project (default: {DEFAULT_PROJECT})")
     parser.add_argument("--wandb", metavar="ENTITY[/PROJECT]", default=argparse.SUPPRESS,
                         help="log the runs to a W&B server through wandb.init (same job types, names, aliases)")
-    parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
-                        help="mnist (torchvision; downloads when it can) or digits (bundled, offline); default mnist")
+    parser.add_argument("--dataset", choices=DATASETS, default=DEFAULT_DATASET,
+                        help="mnist (torchvision; downloads when it can) or digits (bundled, offline); "
+                        f"default {DEFAULT_DATASET}")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
                         help="where MNIST/raw/ is read or downloaded (default: ~/.cache/artifacts-tui/datasets)")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 5)")
@@ -40,58 +50,121 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-log-interval", type=int, default=None,
                         help="log train/loss every N batches (default 25)")
     parser.add_argument("--optimizer", default=None, help="torch.optim optimizer (default Adam)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cuda when available, else cpu)")
+    parser.add_argument("--device", default=None,
+                        help="cpu, cuda, cuda:N or mps (default: cuda when available, else cpu); a device this "
+                        "machine lacks fails before any run is created")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     parser.add_argument("--input", dest="inputs", metavar="NAME:ALIAS", action="extend", nargs="+", default=[],
                         help="read this version instead of NAME:latest, e.g. --input mnist-preprocess:v0")
     parser.add_argument("--download-root", metavar="DIR", default=None,
                         help="where input artifacts are downloaded (default: ./artifacts/NAME:vN, as W&B)")
-    parser.set_defaults(handler=run_command)
+    parser.add_argument("--group", metavar="NAME", default=None,
+                        help="the W&B run group of every run this command creates (wandb.init(group=...)), "
+                        "e.g. to find the five runs of one pipeline later")
+    parser.add_argument("--stages", metavar="MODULE:ATTR[,...]", action="append", default=[],
+                        help="load stages of your own: a core.pipeline.Stage, a list of them, or a function "
+                        "decorated with @core.pipeline.stage(...) (repeatable; the current directory is importable)")
+    parser.add_argument("--config", metavar="KEY=VALUE", action="append", default=[],
+                        help="a setting of your own stage, parsed by the type of its default, e.g. --config lr=0.1 "
+                        "(repeatable; unknown keys are refused)")
+    parser.set_defaults(handler=run_command, parser=parser)
+
+    listing = subparsers.add_parser(
+        "stages", help="list the stages `run` and the TUI can launch, your own included",
+        description="List the stages `artifacts-tui run` and the TUI's launch form offer: the tutorial's, "
+        "'pipeline', and yours (from --stages, $ARTIFACTS_TUI_STAGES and the 'artifacts_tui.stages' entry points), "
+        "with their inputs, outputs and settings.",
+    )
+    listing.add_argument("--stages", metavar="MODULE:ATTR[,...]", action="append", default=[],
+                         help="load these stages of your own too (repeatable)")
+    listing.set_defaults(handler=stages_command)
+
+
+def _specs(values: list[str]) -> list[str]:
+    """--stages a:b,c:d --stages e:f -> ["a:b", "c:d", "e:f"]"""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def _train_config(args: argparse.Namespace) -> dict[str, Any]:
-    given = {
-        "epochs": args.epochs, "batch_size": args.batch_size, "batch_log_interval": args.batch_log_interval,
-        "optimizer": args.optimizer, "device": args.device, "seed": args.seed,
-    }
+    given = {key: getattr(args, key) for key in TRAIN_FLAGS}
     return {k: v for k, v in given.items() if v is not None}
 
 
+def _user_config(stage: Any, args: argparse.Namespace, train_config: dict[str, Any]) -> dict[str, Any]:
+    """A user stage's settings from --config, and from the training flags that name one of its settings (--epochs 3
+    for a stage with an "epochs" setting); --device is always accepted (it is checked, and passed on if declared)."""
+    from core.errors import ValidationError
+    from core.pipeline.user_stages import parse_config_args, resolve_config
+
+    overrides = {}
+    for key, value in train_config.items():
+        if key in stage.config:
+            overrides[key] = value
+        elif key != "device":
+            known = ", ".join(stage.config) or "none"
+            raise ValidationError(f"stage {stage.name!r} has no setting {key!r} ({TRAIN_FLAGS[key]}); its "
+                                  f"settings: {known} (set them with --config KEY=VALUE)")
+    overrides.update(parse_config_args(stage, args.config))
+    return resolve_config(stage, overrides)
+
+
 def run_command(args: argparse.Namespace) -> int:
-    from core import pipeline
-    from core.pipeline import check_inputs
+    from core import names
+    from core.errors import ValidationError
+    from core.pipeline import Cancelled, StageCall, check_device, check_inputs, load_registry
     from tui.cli.shared import open_cli_store
 
-    stages = pipeline.STAGES if args.stage == "pipeline" else (args.stage,)
-    check_inputs(stages, args.inputs)
+    # Everything a user can get wrong is checked here, before the store is opened and any run is created.
+    registry = load_registry(_specs(args.stages))
+    if args.stage not in registry:
+        args.parser.error(f"argument STAGE|pipeline: invalid choice: {args.stage!r} (choose from "
+                          f"{', '.join(registry.names())})")
+    stage = registry.get(args.stage)
+    names.check_group(args.group)
+    train_config = _train_config(args)
+    if stage.is_tutorial:
+        if args.config:
+            takes = f"takes {', '.join(TRAIN_FLAGS.values())}" if stage.uses_training_config else "has none"
+            raise ValidationError(f"--config sets the settings of your own stages; {stage.name!r} {takes}")
+        config: dict[str, Any] = {}
+    else:
+        config = _user_config(stage, args, train_config)
+    check_inputs([registry.get(name) for name in stage.runs], args.inputs)
+    check_device(args.device)
     store = open_cli_store(args)
     project = store.default_project or args.project  # --wandb ENTITY/PROJECT names the project
     display = ProgressDisplay(sys.stdout, sys.stderr)
-    train_config = _train_config(args)
-    common = {"project": project, "store": store, "on_event": display.handle}
-    downstream = {"dataset": args.dataset, "inputs": args.inputs, "download_root": args.download_root}
+    call = StageCall(project=project, store=store, dataset=args.dataset, data_dir=args.data_dir,
+                     train_config=train_config, config=config, inputs=tuple(args.inputs),
+                     download_root=args.download_root, on_event=display.handle, group=args.group)
     try:
-        if args.stage == "pipeline":
-            results = pipeline.run_pipeline(dataset=args.dataset, data_dir=args.data_dir, train_config=train_config,
-                                            inputs=args.inputs, download_root=args.download_root, **common)
-        elif args.stage == "load-data":
-            results = [pipeline.load_and_log(dataset=args.dataset, data_dir=args.data_dir, **common)]
-        elif args.stage == "preprocess-data":
-            results = [pipeline.preprocess_and_log(None, **downstream, **common)]
-        elif args.stage == "initialize":
-            results = [pipeline.build_model_and_log(None, dataset=args.dataset, seed=train_config.get("seed", 0),
-                                                    **common)]
-        elif args.stage == "train":
-            results = [pipeline.train_and_log(train_config, **downstream, **common)]
-        else:
-            results = [pipeline.evaluate_and_log(train_config, **downstream, **common)]
-    except pipeline.Cancelled:
+        results = stage.launch(call)
+    except Cancelled:
         display.close()
         print("artifacts-tui: cancelled", file=sys.stderr)
         return 130
     finally:
         display.close()
     _print_outcome(store, results, sys.stdout)
+    return 0
+
+
+def stages_command(args: argparse.Namespace) -> int:
+    from core.pipeline import load_registry
+    from tui.cli.shared import printable
+
+    for stage in load_registry(_specs(args.stages)):
+        reads = ", ".join(stage.inputs) or "-"
+        logs = ", ".join(stage.outputs) or "-"
+        print(printable(f"{stage.name:<16} {stage.label}"))
+        if stage.steps:
+            print(printable(f"    runs {', '.join(stage.steps)}"))
+        else:
+            print(printable(f"    reads {reads}; logs {logs}"))
+        if stage.config:
+            print(printable("    settings " + " ".join(f"{k}={json.dumps(v)}" for k, v in stage.config.items())))
+        if not stage.is_tutorial:
+            print(printable(f"    from {stage.origin}"))
     return 0
 
 

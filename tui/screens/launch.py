@@ -1,5 +1,7 @@
-"""`r`: the launch form. Pick a stage (or the whole pipeline), the project and dataset, the input versions (any
-`name:alias` in the store; "latest" by default) and the training settings; `enter` starts it.
+"""`r`: the launch form. Pick a stage (the whole pipeline, one of the tutorial's, or one of your own), the project
+and dataset, the input versions (any `name:alias` in the store; "latest" by default) and the training settings (a
+stage of your own: its settings as `KEY=VALUE ...`); `enter` starts it. The stages come from the stage registry;
+yours are listed by a child process (`launch_request.stage_catalog`) in a worker and join the list when it answers.
 
 The form returns a `tui.runner.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
 It checks the request with the pipeline's own validation before returning, so what it accepts a stage accepts too,
@@ -22,11 +24,12 @@ from textual.validation import Integer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from core.pipeline.config import OPTIMIZERS, TrainConfig
+from core.pipeline.registry import DATASET_LABELS
 from tui.runner.launch_request import (
-    PIPELINE,
-    STAGE_CHOICES,
     LaunchRequest,
+    known_stages,
     missing_input_hint,
+    stage_catalog,
     stage_inputs,
     uses_training_config,
 )
@@ -35,15 +38,7 @@ from tui.safe import safe_str, safe_text
 __all__ = ["LaunchScreen", "input_choices"]
 
 VERSIONS_OFFERED = 50  # newest versions of a collection offered as inputs
-STAGE_LABELS = {
-    PIPELINE: "pipeline: all five stages",
-    "load-data": "load-data: log mnist-raw",
-    "preprocess-data": "preprocess-data: log mnist-preprocess",
-    "initialize": "initialize: log convnet",
-    "train": "train: log trained-model",
-    "report": "report: evaluate, 32 hardest examples",
-}
-DATASETS = [("digits (bundled, works offline)", "digits"), ("mnist (downloads once)", "mnist")]
+DATASETS = [(label, name) for name, label in DATASET_LABELS.items()]
 DEVICES = [("auto (cuda when available)", "auto"), ("cpu", "cpu"), ("cuda", "cuda"), ("mps", "mps")]
 INT_FIELDS = {"epochs": "epochs", "batch-size": "batch_size", "interval": "batch_log_interval"}
 FIELD_NAMES = {"epochs": "epochs", "batch-size": "batch size", "interval": "log interval (batches)"}
@@ -75,6 +70,18 @@ def _row(label: str, widget: Any, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="launch-label"), widget, classes="launch-row", id=row_id)
 
 
+def _stage_options() -> list[tuple[str, str]]:
+    return [(safe_str(stage.label), stage.name) for stage in known_stages()]
+
+
+def _settings_text(settings: dict[str, Any]) -> str:
+    """A user stage's settings as the form's field shows them: `lr=0.01 epochs=3` (quoted where needed)."""
+    import json
+    import shlex
+
+    return " ".join(shlex.quote(f"{k}={v if isinstance(v, str) else json.dumps(v)}") for k, v in settings.items())
+
+
 class LaunchScreen(ModalScreen[LaunchRequest | None]):
     """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
 
@@ -87,18 +94,23 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
         self._choices: dict[str, list[tuple[str, str]]] = {}
         self._shown: tuple | None = None
         self._mounting = asyncio.Lock()
+        self._stage_names: list[str] = []
 
     def compose(self) -> ComposeResult:
         initial = self.initial
         config = TrainConfig.from_mapping(initial.train_config)
         with Vertical(id="launch-box"):
             yield Static(Text("Run a pipeline stage", style="bold"), id="launch-title")
-            yield _row("Stage", Select([(STAGE_LABELS[s], s) for s in STAGE_CHOICES], value=initial.stage,
-                                       allow_blank=False, compact=True, id="launch-stage"))
+            options = _stage_options()
+            self._stage_names = [name for _, name in options]
+            stage = initial.stage if initial.stage in {name for _, name in options} else options[0][1]
+            yield _row("Stage", Select(options, value=stage, allow_blank=False, compact=True, id="launch-stage"))
             yield _row("Project", Input(initial.project, compact=True, id="launch-project", max_length=128))
             yield _row("Dataset", Select(DATASETS, value=initial.dataset, allow_blank=False, compact=True,
-                                         id="launch-dataset"))
+                                         id="launch-dataset"), row_id="launch-dataset-row")
             yield Vertical(id="launch-inputs")
+            yield _row("Settings", Input("", compact=True, id="launch-config", placeholder="KEY=VALUE ..."),
+                       row_id="launch-config-row")
             with Vertical(id="launch-training"):
                 yield _row("Epochs", self._int_input("epochs", config.epochs))
                 yield _row("Batch size", self._int_input("batch-size", config.batch_size))
@@ -121,6 +133,26 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
     def on_mount(self) -> None:
         self._stage_changed()
         self.query_one("#launch-start", Button).focus()
+        self._read_stages()
+
+    @work(thread=True, exclusive=True, group="launch-stages", exit_on_error=False)
+    def _read_stages(self) -> None:
+        registry = stage_catalog()  # the user's stages, listed by a child process (once per TUI process)
+        self.app.call_from_thread(self._show_stages, registry.problems)
+
+    def _show_stages(self, problems: tuple[str, ...]) -> None:
+        if not self.query("#launch-stage"):
+            return
+        select = self.query_one("#launch-stage", Select)
+        options = _stage_options()
+        if [name for _, name in options] != self._stage_names:
+            wanted = self.initial.stage if self.initial.stage in known_stages() else self.stage
+            self._stage_names = [name for _, name in options]
+            select.set_options(options)
+            select.value = wanted
+        if problems:
+            self.query_one("#launch-error", Static).update(
+                safe_text(f"some of your stages did not load: {problems[0]}", "bold red"))
 
     # -- what the form shows --------------------------------------------------------------------------------------
 
@@ -136,7 +168,14 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
     def _stage_changed(self) -> None:
         if not self.query("#launch-stage"):  # a change that arrives after the form closed
             return
+        stage = known_stages().get(self.stage) if self.stage in known_stages() else None
         self.query_one("#launch-training").display = uses_training_config(self.stage)
+        self.query_one("#launch-dataset-row").display = stage is None or stage.uses_dataset
+        settings = self.query_one("#launch-config-row")
+        settings.display = bool(stage and stage.config and not stage.is_tutorial)
+        if settings.display:
+            given = dict(self.initial.config) if self.initial.stage == self.stage else {}
+            self.query_one("#launch-config", Input).value = _settings_text({**stage.config, **given})
         self._load_inputs()
 
     @on(Input.Changed, "#launch-project")
@@ -212,9 +251,21 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
             config["optimizer"] = str(self.query_one("#launch-optimizer", Select).value)
             device = str(self.query_one("#launch-device", Select).value)
             config["device"] = None if device == "auto" else device
+        settings: dict[str, Any] = {}
+        if self.query_one("#launch-config-row").display:
+            import shlex
+
+            from core.pipeline.user_stages import parse_config_args
+
+            text = self.query_one("#launch-config", Input).value
+            try:
+                pairs = shlex.split(text)
+            except ValueError as error:
+                raise ValidationError(f"settings {text!r}: {error}") from None
+            settings = parse_config_args(known_stages().get(stage), pairs)
         request = LaunchRequest(stage=stage, project=self.project,
                                 dataset=str(self.query_one("#launch-dataset", Select).value),
-                                inputs=tuple(inputs), train_config=config)
+                                inputs=tuple(inputs), train_config=config, config=settings)
         request.validate()
         return request
 
