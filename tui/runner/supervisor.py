@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ def request_to_dict(request: Any) -> dict[str, Any]:
     data = asdict(request)
     data["inputs"] = list(data.get("inputs", ()))
     data["train_config"] = dict(data.get("train_config", {}))
+    data["config"] = dict(data.get("config", {}))
     return data
 
 
@@ -43,19 +44,12 @@ def request_from_dict(data: dict[str, Any]) -> Any:
 
 def child_argv(request: Any, *, store_args: list[str], group: str, device: str | None,
                download_root: str | os.PathLike[str] | None) -> list[str]:
-    """`python -m tui.cli <store> run STAGE ...`: the command line `artifacts-tui run` would get."""
-    argv = [sys.executable, "-m", "tui.cli", *store_args, "run", request.stage, "--project", request.project,
-            "--dataset", request.dataset, "--group", group]
-    config = dict(request.train_config)
+    """`python -m tui.cli <store> run STAGE ... --group G`: the command line `artifacts-tui run` would get."""
+    train_config = dict(request.train_config)
     if device is not None:
-        config["device"] = device
-    for key, value in sorted(config.items()):
-        if value is not None:
-            argv += [f"--{key.replace('_', '-')}", str(value)]
-    for key, value in sorted(dict(getattr(request, "config", None) or {}).items()):  # a user stage's own config
-        argv += ["--config", f"{key}={value}"]
-    if request.inputs:
-        argv += ["--input", *request.inputs]
+        train_config["device"] = device
+    request = replace(request, group=group, train_config=train_config)
+    argv = [sys.executable, "-m", "tui.cli", *store_args, *request.cli_args()]
     if download_root is not None:
         argv += ["--download-root", os.fspath(download_root)]
     return argv
