@@ -1,11 +1,15 @@
-"""Short human forms of sizes, ages and times, shared by every widget so the same thing reads the same everywhere.
+"""Short human forms of sizes, ages, times and errors, shared by the CLI and every widget so the same thing reads
+the same everywhere.
 
 Ages are computed against a clock the app owns (`ArtifactsApp.clock`), so tests and snapshots can freeze them.
+Nothing here makes a renderable: callers pass user-controlled text through `tui.safe` when they show it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
+from core.errors import ArtifactsError
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -57,5 +61,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def short_digest(digest: str | None, length: int = 12) -> str:
-    return (digest or "")[:length]
+def describe_error(error: BaseException) -> str:
+    """One line for a failed call: the message of our own errors, prefixed by the class name for others."""
+    message = str(error) or type(error).__name__
+    return message if isinstance(error, ArtifactsError) else f"{type(error).__name__}: {message}"

@@ -24,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.pipeline.events import Cancelled, Progress, StageFailed, StageFinished, StageStarted
+from tui.format import describe_error
 from tui.runner.launch_request import LaunchRequest, run_request, uses_training_config
 from tui.runner.job_view import ELSEWHERE, HERE, Job
 from tui.runner.follow import Followed, FollowUpdate, poll_store
@@ -66,13 +67,6 @@ class _Inbox:
             taken = self.events, self.progress, self.device, self.end
             self.events, self.progress, self.device = [], None, None
             return taken
-
-
-def describe_error(error: BaseException) -> str:
-    from core.errors import ArtifactsError
-
-    message = str(error) or type(error).__name__
-    return message if isinstance(error, ArtifactsError) else f"{type(error).__name__}: {message}"
 
 
 def _device_of(request: LaunchRequest) -> str:

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Input, Static, Tree
 from tui.alias_undo import AliasChange, AliasEditor
 from tui.messages import JumpToRun, JumpToVersion
 from tui.safe import join_text, safe_str, safe_text
-from tui.screens.base import StoreScreen, describe_error
+from tui.screens.base import StoreScreen
 from tui.widgets.artifact_tree import (
     ArtifactTree,
     CollectionItem,
@@ -330,7 +330,7 @@ class ExplorerScreen(StoreScreen):
                 self.refresh_bindings()
                 self.refresh_data()
             else:
-                self.notify(describe_error(error), title="Store error", severity="error", markup=False)
+                self.show_error(error)
 
         self.fetch("alias", self.aliases.undo, undone, exclusive=False, on_error=refused)
 

@@ -64,7 +64,7 @@ class RunsScreen(StoreScreen):
         self.set_interval(REREAD_S, self._reread)
 
     def _reread(self) -> None:
-        if self.is_current and not any(j.group in ("runs", "run") for j in self._jobs.values()):
+        if self.is_current and not self.fetching("runs", "run"):
             self.refresh_data()
 
     def refresh_data(self) -> None:
