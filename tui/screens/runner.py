@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,7 +32,8 @@ from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid, Tile, load_tiles
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_log import RunLog
-from tui.widgets.run_progress import STATE_MARKS, STATE_STYLES, RunProgress
+from tui.widgets.run_progress import RunProgress
+from tui.widgets.run_table import state_text
 
 __all__ = ["RunnerScreen", "split_series"]
 
@@ -117,11 +117,10 @@ class RunnerScreen(StoreCalls, Screen):
     # -- jobs -----------------------------------------------------------------------------------------------------
 
     def _row_cells(self, job: Job) -> dict[str, Any]:
-        state = Text(f"{STATE_MARKS.get(job.state, '?')} {job.state}", style=STATE_STYLES.get(job.state, ""))
         return {
             "key": str(job.key),
             "job": safe_text(job.label),
-            "state": state,
+            "state": state_text(job.state),
             "progress": _progress_cell(job),
             "logged": safe_text(", ".join(reversed(job.versions_logged))),
         }
