@@ -26,10 +26,6 @@ from tui.screens.base import StoreCalls
 from tui.widgets.alias_badges import alias_badges, badge
 
 
-def version_ref(version: Any) -> str:
-    return f"{version.project}/{version.name}:v{version.index}"
-
-
 class AliasValidator(Validator):
     """The store's alias rules (`core.names.check_alias`), so the dialog refuses what the store would."""
 
@@ -60,7 +56,7 @@ class AddAliasDialog(StoreCalls, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             title = Text("Add an alias to ", style="bold")
-            title.append_text(safe_text(version_ref(self.version), "bold"))
+            title.append_text(safe_text(self.version.full_name, "bold"))
             yield Static(title, id="dialog-title")
             current = Text("aliases now: ", style="dim")
             current.append_text(alias_badges(self.version.aliases) if self.version.aliases else Text("none", "dim"))
@@ -168,7 +164,7 @@ class RemoveAliasDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             title = Text("Remove an alias from ", style="bold")
-            title.append_text(safe_text(version_ref(self.version), "bold"))
+            title.append_text(safe_text(self.version.full_name, "bold"))
             yield Static(title, id="dialog-title")
             yield OptionList(*[Option(badge(a)) for a in self.aliases], id="alias-choices")
             yield Static(Text("enter removes the highlighted alias; escape cancels", style="dim"), id="alias-feedback")

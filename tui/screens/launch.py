@@ -70,7 +70,7 @@ def input_choices(store: Any, project: str, name: str) -> list[tuple[str, str]]:
         for alias in version.aliases:
             if alias != "latest":
                 choices.append((f"{name}:{alias} (v{version.index})", f"{name}:{alias}"))
-    choices += [(f"{name}:v{version.index}", f"{name}:v{version.index}") for version in newest_first]
+    choices += [(version.qualified_name, version.qualified_name) for version in newest_first]
     return [(safe_str(label), ref) for label, ref in choices]
 
 

@@ -60,7 +60,7 @@ def run_fields(run: Any, now) -> Table:
 
 def artifact_option(role: str, version: Any) -> Option:
     text = Text(f"{role:<5}", style="dim")
-    text.append_text(safe_text(f"{version.name}:v{version.index}", "bold"))
+    text.append_text(safe_text(version.qualified_name, "bold"))
     text.append(" ")
     text.append_text(safe_text(version.type, "italic"))
     if version.aliases:
@@ -120,7 +120,7 @@ class RunDetails(Vertical):
         for role, versions in (("in", data.inputs), ("out", data.outputs)):
             for version in versions:
                 options.add_option(artifact_option(role, version))
-                self._targets.append(f"{version.project}/{version.name}:v{version.index}")
+                self._targets.append(version.full_name)
         if not self._targets:
             options.add_option(Option(Text("no artifacts used or logged", style="dim"), disabled=True))
         elif highlighted is not None and highlighted < len(self._targets):

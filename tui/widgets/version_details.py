@@ -158,8 +158,7 @@ class VersionDetails(Vertical):
         elif tab == "metadata":
             self.query_one("#metadata-tree").set_value(data.version.metadata)
         elif tab == "files":
-            v = data.version
-            self.post_message(self.FilesRequested(f"{v.project}/{v.name}:v{v.index}"))
+            self.post_message(self.FilesRequested(data.version.full_name))
         elif tab == "diff":
             self.query_one("#version-diff").set_version(data.version.index, data.total)
 
