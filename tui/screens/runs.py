@@ -41,6 +41,8 @@ class RunsScreen(StoreScreen):
         Binding("2", "tab('run-config')", "Config tab", show=False),
         Binding("3", "tab('run-summary')", "Summary tab", show=False),
         Binding("4", "tab('run-chart')", "Chart tab", show=False),
+        Binding("left_square_bracket", "metric(-1)", "Prev metric", show=False),
+        Binding("right_square_bracket", "metric(1)", "Next metric", show=False),
     ]
 
     def __init__(self, store: Any, project: str, run_id: str | None = None) -> None:
@@ -104,12 +106,12 @@ class RunsScreen(StoreScreen):
                    loading=None if tail else details)
 
     def _load_history(self, run_id: str) -> None:
-        chart = self.query_one(RunDetails).chart
-        after = chart.last_step
+        details = self.query_one(RunDetails)
+        after = details.last_step
 
         def shown(rows: list[dict]) -> None:
-            if run_id == self._run_id and chart.last_step == after:
-                chart.add_rows(rows)
+            if run_id == self._run_id and details.last_step == after:
+                details.add_rows(rows)
 
         self.fetch("history", lambda: self.store.history(run_id, after_step=after), shown)
 
@@ -121,6 +123,11 @@ class RunsScreen(StoreScreen):
 
     def action_chart(self) -> None:
         self.query_one(RunDetails).show_tab("run-chart")
+
+    def action_metric(self, delta: int) -> None:
+        details = self.query_one(RunDetails)
+        details.show_tab("run-chart")
+        details.action_metric(delta)
 
     def on_jump_to_version(self, event: JumpToVersion) -> None:
         event.stop()
