@@ -13,6 +13,10 @@ import sys
 import time
 from typing import IO, Any
 
+from core.errors import NotFoundError
+from tui.cli.shared import open_cli_store
+from tui.safe import safe_str
+
 STAGE_CHOICES = ("load-data", "preprocess-data", "initialize", "train", "report", "pipeline")
 BAR_WIDTH = 24
 REDRAW_INTERVAL_S = 0.1
@@ -58,9 +62,10 @@ def _train_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    # core.pipeline here and in `handle`, not at the top: every subcommand imports this module, and it costs the
+    # others a tenth of a second.
     from core import pipeline
     from core.pipeline import check_inputs
-    from tui.cli.shared import open_cli_store
 
     stages = pipeline.STAGES if args.stage == "pipeline" else (args.stage,)
     check_inputs(stages, args.inputs)
@@ -96,9 +101,6 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(store: Any, results: list, out: IO[str]) -> None:
-    from core.errors import NotFoundError
-    from tui.safe import safe_str
-
     rows = []
     for result in results:
         for logged in result.outputs:
@@ -150,8 +152,6 @@ class ProgressDisplay:
 
     @staticmethod
     def _safe(text: str) -> str:
-        from tui.safe import safe_str
-
         return safe_str(text)
 
     def _progress(self, event: Any) -> None:

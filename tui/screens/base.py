@@ -175,9 +175,5 @@ class StoreScreen(StoreCalls, Screen):
             self._token = token
             self.refresh_data()
 
-    def remember_token(self) -> None:
-        """Note the store's current token at the next poll without refreshing (after a full load)."""
-        self._token = None
-
     def refresh_data(self) -> None:  # pragma: no cover - every screen implements it
         raise NotImplementedError

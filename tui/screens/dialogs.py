@@ -19,6 +19,8 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.errors import ValidationError
+from core.names import check_alias
 from tui.alias_undo import AliasChange, preview
 from tui.format import describe_error
 from tui.safe import safe_str, safe_text
@@ -30,9 +32,6 @@ class AliasValidator(Validator):
     """The store's alias rules (`core.names.check_alias`), so the dialog refuses what the store would."""
 
     def validate(self, value: str) -> ValidationResult:
-        from core.errors import ValidationError
-        from core.names import check_alias
-
         if not value:
             return self.failure("type an alias, e.g. best or production")
         try:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 from tui.messages import JumpToVersion
 from tui.safe import safe_str
 from tui.screens.base import StoreScreen
+from tui.screens.lineage import LineageScreen
 from tui.widgets.run_details import RunDetails, RunOverview
 from tui.widgets.run_table import RunTable
 
@@ -134,12 +135,6 @@ class RunsScreen(StoreScreen):
         self.dismiss(event.ref)
 
     def action_lineage(self) -> None:
-        try:
-            from tui.screens.lineage import LineageScreen
-        except ImportError:
-            self.notify("The lineage view is not available in this build.", markup=False)
-            return
-
         def picked(ref: str | None) -> None:
             if ref:
                 self.dismiss(ref)

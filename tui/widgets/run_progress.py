@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
+from rich.console import Console
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
@@ -100,8 +101,6 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
 
 @lru_cache(maxsize=1)
 def _console():
-    from rich.console import Console
-
     return Console(width=10_000, color_system=None, file=None, legacy_windows=False)
 
 

@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
     from tui.widgets.version_diff import DiffRow
 
-TABS = ("overview", "metadata", "files", "diff")
-
-
 @dataclass
 class VersionOverview:
     """What the Overview tab shows, read in one worker."""
