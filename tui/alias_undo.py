@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.errors import NotFoundError
+
 
 class UndoConflict(Exception):
     """The alias changed elsewhere since the recorded change: undoing it would silently overwrite that."""
@@ -40,21 +42,10 @@ class AliasChange:
         return f"{self.alias}: {self.previous.rsplit(':', 1)[1]} -> {here}"
 
 
-def alias_holder(store: Any, project: str, name: str, alias: str) -> str | None:
-    """The "project/name:vN" that holds `alias` in the collection, or None."""
-    from core.errors import NotFoundError
-
-    try:
-        version = store.artifact(f"{project}/{name}:{alias}")
-    except NotFoundError:
-        return None
-    return f"{version.project}/{version.name}:v{version.index}"
-
-
 def preview(store: Any, version: Any, alias: str) -> AliasChange:
     """The change adding `alias` to `version` would make (reads the store; writes nothing)."""
-    ref = f"{version.project}/{version.name}:v{version.index}"
-    return AliasChange("add", ref, alias, alias_holder(store, version.project, version.name, alias))
+    holder = store.alias_holder(version.project, version.name, alias)
+    return AliasChange("add", version.full_name, alias, holder.full_name if holder is not None else None)
 
 
 class AliasEditor:
@@ -79,9 +70,8 @@ class AliasEditor:
 
     def remove(self, version: Any, alias: str) -> AliasChange:
         with self._lock:
-            ref = f"{version.project}/{version.name}:v{version.index}"
             self.store.remove_alias(version, alias)
-            change = AliasChange("remove", ref, alias)
+            change = AliasChange("remove", version.full_name, alias)
             self._push(change)
             return change
 
@@ -96,8 +86,6 @@ class AliasEditor:
             if change.action == "remove":
                 self.store.add_alias(version, change.alias)
             elif change.previous is None:
-                from core.errors import NotFoundError
-
                 try:
                     self.store.remove_alias(version, change.alias)
                 except NotFoundError:
@@ -112,7 +100,8 @@ class AliasEditor:
         project, rest = change.ref.split("/", 1)
         name = rest.rsplit(":", 1)[0]
         expected = None if change.action == "remove" else change.ref
-        holder = alias_holder(self.store, project, name, change.alias)
+        version = self.store.alias_holder(project, name, change.alias)
+        holder = version.full_name if version is not None else None
         if holder == expected or (holder is None and change.action == "add" and change.previous is None):
             return  # as left (or already back where undo would put it)
         self._undo.pop()

@@ -16,8 +16,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.safe import safe_str
+import core
 from tui.format import utc_now
+from tui.runner.actions import install_runner, open_launch, open_runner, quit_or_confirm, start_tutorial
+from tui.safe import safe_str
+from tui.screens.explorer import ExplorerScreen
+from tui.screens.help import HelpScreen
 
 
 class BindingCommands(Provider):
@@ -74,8 +78,6 @@ class ArtifactsApp(App[None]):
         for changes made by other processes."""
         super().__init__()
         if store is None:
-            import core
-
             store = core.open_store()
         self.store = store
         self.clock = clock or utc_now
@@ -83,30 +85,19 @@ class ArtifactsApp(App[None]):
         self.sub_title = safe_str(store.location)
 
     def on_mount(self) -> None:
-        from tui.runner.actions import install_runner
-        from tui.screens.explorer import ExplorerScreen
-
         install_runner(self)  # self.jobs: the queue of launched stages
         self.push_screen(ExplorerScreen(self.store))
 
     def action_launch(self) -> None:
-        from tui.runner.actions import open_launch
-
         open_launch(self)
 
     def action_runner(self) -> None:
-        from tui.runner.actions import open_runner
-
         open_runner(self)
 
     def action_tutorial(self) -> None:
-        from tui.runner.actions import start_tutorial
-
         start_tutorial(self)  # the whole tutorial pipeline on the bundled digits dataset
 
     async def action_quit(self) -> None:
-        from tui.runner.actions import quit_or_confirm
-
         quit_or_confirm(self)  # asks first while a run is active
 
     def action_refresh_store(self) -> None:
@@ -117,7 +108,5 @@ class ArtifactsApp(App[None]):
         self.notify("Refreshing…", timeout=2)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

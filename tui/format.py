@@ -1,11 +1,15 @@
-"""Short human forms of sizes, ages and times, shared by every widget so the same thing reads the same everywhere.
+"""Short human forms of sizes, ages, times, run states and errors, shared by the CLI and every widget so the same
+thing reads the same everywhere.
 
 Ages are computed against a clock the app owns (`ArtifactsApp.clock`), so tests and snapshots can freeze them.
+Nothing here makes a renderable: callers pass user-controlled text through `tui.safe` when they show it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
+from core.errors import ArtifactsError
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -57,5 +61,29 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def short_digest(digest: str | None, length: int = 12) -> str:
-    return (digest or "")[:length]
+# A run's state as a glyph and a word, and the style both are drawn in. The glyphs differ in shape, so the states
+# read the same with NO_COLOR. "queued" is the runner's own state of a launch that has not started yet.
+RUN_STATES = {
+    "queued": ("…", "dim"),
+    "running": ("●", "bold cyan"),
+    "finished": ("✓", "green"),
+    "failed": ("✗", "bold red"),
+    "crashed": ("✗", "bold red"),
+    "cancelled": ("■", "yellow"),
+}
+
+
+def run_state(state: str) -> str:
+    """"✓ finished", "● running", ...; an unknown state as it is."""
+    glyph = RUN_STATES.get(state, ("", ""))[0]
+    return f"{glyph} {state}" if glyph else state
+
+
+def run_state_style(state: str) -> str:
+    return RUN_STATES.get(state, ("", ""))[1]
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a failed call: the message of our own errors, prefixed by the class name for others."""
+    message = str(error) or type(error).__name__
+    return message if isinstance(error, ArtifactsError) else f"{type(error).__name__}: {message}"

@@ -1,6 +1,6 @@
 """Messages that cross widgets and screens (a widget's own messages are nested classes of that widget).
 
-Requests are in the imperative (`JumpToVersion`), events in the past tense (`StoreChanged`).
+Requests are in the imperative (`JumpToVersion`), events in the past tense.
 """
 
 from __future__ import annotations
@@ -23,11 +23,3 @@ class JumpToRun(Message):
         super().__init__()
         self.project = project
         self.run_id = run_id
-
-
-class StoreChanged(Message, bubble=False):
-    """The store's change token moved: something was written, by this process or another one."""
-
-    def __init__(self, token: int) -> None:
-        super().__init__()
-        self.token = token

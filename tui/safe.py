@@ -129,7 +129,7 @@ def safe_text(value: Any, style: str = "", *, multiline: bool = False, end: str 
 
 def safe_content(value: Any, *, multiline: bool = False) -> "Content":
     """`value` as a Textual `Content` (never markup-parsed) with control characters made visible."""
-    from textual.content import Content
+    from textual.content import Content  # the CLI prints through this module and never loads Textual
 
     return Content(safe_str(value, multiline=multiline))
 

@@ -143,3 +143,44 @@ async def test_add_alias_by_mouse(demo_store, make_app):
         await pilot.click("#confirm")
         await settle(pilot)
         assert holders(demo_store, "golden") == ["v0"]
+
+
+async def test_a_failing_preview_says_why_and_offers_retry(demo_store, make_app, monkeypatch):
+    from core.errors import StoreBusyError
+    from tests.tui.conftest import wait_until
+
+    real = demo_store.alias_holder
+    failures = [StoreBusyError("database is locked"), OSError("disk unreadable")]
+
+    def flaky(project, name, alias):
+        if alias == "best" and failures:
+            raise failures.pop(0)
+        return real(project, name, alias)
+
+    monkeypatch.setattr(demo_store, "alias_holder", flaky)
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        for char in "best":
+            await pilot.press(char)
+
+        def feedback() -> str:
+            return str(dialog.query_one("#alias-feedback").render())
+
+        button = dialog.query_one("#confirm", Button)
+        assert await wait_until(pilot, lambda: "locked by another process" in feedback()), feedback()
+        assert button.disabled
+        assert await wait_until(pilot, lambda: "disk unreadable" in feedback()), feedback()
+        assert "could not check where best is now" in feedback() and "enter retries" in feedback()
+        assert str(button.label) == "Retry" and not button.disabled
+
+        await pilot.press("enter")  # retries the preview; adds nothing yet
+        await settle(pilot)
+        assert app.screen is dialog and holders(demo_store, "best") == ["v1"]
+        assert "best: v1 -> v2" in feedback() and str(button.label) == "Add" and not button.disabled
+        await pilot.press("enter")
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v2"]

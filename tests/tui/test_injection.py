@@ -7,7 +7,7 @@ import core
 from tests.tui.conftest import foreign_controls, log_version, open_version, screen_text, settle
 from tests.tui.test_runs_view import move_to_run
 from tui.safe import safe_str
-from tui.widgets.metric_chart import MetricChart
+from tui.widgets.run_details import RunDetails
 from tui.widgets.run_table import RunTable
 
 CLICK = "[@click=app.quit]x[/]"
@@ -107,7 +107,7 @@ async def test_hostile_strings_everywhere(store, make_app):
         for tab in ("2", "3", "4"):
             await pilot.press(tab)
             await check_screen(pilot, "[@click=app.quit]x[/]" if tab != "4" else "loss")
-        chart = app.screen.query_one(MetricChart)
+        chart = app.screen.query_one(RunDetails)
         assert sorted(chart.metrics) == sorted([EVERYTHING, "loss"])
         chart.action_metric(1)
         await check_screen(pilot, "[@click=app.quit]x[/] model[/bold]")

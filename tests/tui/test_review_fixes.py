@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.tui.conftest import open_version, screen_text, settle
 from tests.tui.test_runs_view import move_to_run
 from tui.widgets.artifact_tree import ArtifactTree
-from tui.widgets.metric_chart import MetricChart
+from tui.widgets.run_details import RunDetails
 from tui.widgets.run_table import RunTable
 
 
@@ -18,15 +18,15 @@ async def test_moving_to_another_run_with_the_chart_open_keeps_the_app_alive(dem
         await move_to_run(pilot, "load-digits")
         await pilot.press("c")
         await settle(pilot)
-        assert app.screen.query_one(MetricChart).metric == "train/loss"
+        assert app.screen.query_one(RunDetails).metric == "train/loss"
         table = app.screen.query_one(RunTable)
         await pilot.press("up" if table.cursor_row else "down")
         await settle(pilot)
         assert app.is_running and type(app.screen).__name__ == "RunsScreen"
-        assert app.screen.query_one(MetricChart).metric is None
+        assert app.screen.query_one(RunDetails).metric is None
         assert "no metrics logged" in screen_text(app)
         await move_to_run(pilot, "load-digits")
-        assert app.screen.query_one(MetricChart).metric == "train/loss"
+        assert app.screen.query_one(RunDetails).metric == "train/loss"
 
 
 async def test_quick_moves_between_versions_never_leave_the_details_loading(demo_store, make_app):

@@ -6,7 +6,8 @@ from textual.widgets import OptionList
 
 from tests.tui.conftest import open_version, screen_text, settle
 from tui.widgets.artifact_tree import ArtifactTree
-from tui.widgets.metric_chart import MetricChart
+from tui.widgets.loss_chart import LossChart
+from tui.widgets.run_details import RunDetails
 from tui.widgets.run_table import RunTable
 
 
@@ -49,13 +50,18 @@ async def test_runs_table_and_a_runs_tabs(demo_store, make_app):
         assert "accuracy: 90" in screen_text(app)
         await pilot.press("c")
         await settle(pilot)
-        chart = app.screen.query_one(MetricChart)
+        chart = app.screen.query_one(RunDetails)
         assert chart.metrics == ["accuracy", "train/loss"]
         assert chart.metric == "train/loss"
+        assert list(app.screen.query_one(LossChart).series) == ["train/loss"]
         assert "last 0.1 at step 9" in screen_text(app)
         chart.action_metric(1)
         await settle(pilot)
         assert "accuracy" in screen_text(app) and "last 90 at step 9" in screen_text(app)
+        assert list(app.screen.query_one(LossChart).series) == ["accuracy"]
+        await pilot.press("left_square_bracket")  # the key steps back, with the run table focused
+        await settle(pilot)
+        assert chart.metric == "train/loss" and "last 0.1 at step 9" in screen_text(app)
 
 
 async def test_jump_from_a_run_to_a_version_and_back(demo_store, make_app):

@@ -12,6 +12,11 @@ import argparse
 import shutil
 import sys
 
+from core import names
+from core.errors import NotFoundError
+from tui.cli.shared import open_cli_store
+from tui.safe import safe_str
+
 MIN_WIDTH = 20
 
 
@@ -54,12 +59,10 @@ def register(subparsers) -> None:
 def lineage_text(store, target: str, *, explode: bool = False, ascii: bool = False, width: int = 80,
                  hops: int = 2) -> str:
     """The drawing `artifacts-tui lineage` prints (also what tests compare)."""
-    from core import names
-    from core.errors import NotFoundError
+    # Here, not at the top: every subcommand imports this module, and only this one needs the graph code.
     from core.lineage import draw, focus, view
     from core.lineage.build import build_graph
     from core.lineage.graph import version_id
-    from tui.safe import safe_str
 
     project, _, ref = target.partition("/")
     names.check_project(project)
@@ -78,8 +81,6 @@ def lineage_text(store, target: str, *, explode: bool = False, ascii: bool = Fal
 
 
 def cmd_lineage(args) -> int:
-    from tui.cli.shared import open_cli_store
-
     store = open_cli_store(args)
     width = args.width or shutil.get_terminal_size((80, 24)).columns
     ascii = args.ascii or not _can_encode(sys.stdout, "─▶")

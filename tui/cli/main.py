@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from core.errors import ArtifactsError
 from tui.cli.commands import COMMAND_MODULES
 from tui.cli.shared import open_cli_store, printable
 
@@ -43,8 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from core.errors import ArtifactsError
-
     try:
         if args.command is None:
             return _open_app(args)
@@ -68,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _open_app(args: argparse.Namespace) -> int:
     store = open_cli_store(args)
-    from tui.app import ArtifactsApp
+    from tui.app import ArtifactsApp  # Textual: only when the app opens, so subcommands start fast
 
     app = ArtifactsApp(store=store)
     app.run()

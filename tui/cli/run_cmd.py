@@ -15,6 +15,10 @@ import sys
 import time
 from typing import IO, Any
 
+from core.errors import NotFoundError
+from tui.cli.shared import open_cli_store
+from tui.safe import safe_str
+
 BAR_WIDTH = 24
 REDRAW_INTERVAL_S = 0.1
 # TrainConfig's keys, each a flag of `run` (batch_size: --batch-size)
@@ -112,7 +116,6 @@ def run_command(args: argparse.Namespace) -> int:
     from core import names
     from core.errors import ValidationError
     from core.pipeline import Cancelled, StageCall, check_device, check_inputs, load_registry
-    from tui.cli.shared import open_cli_store
 
     # Everything a user can get wrong is checked here, before the store is opened and any run is created.
     registry = load_registry(_specs(args.stages))
@@ -169,9 +172,6 @@ def stages_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(store: Any, results: list, out: IO[str]) -> None:
-    from core.errors import NotFoundError
-    from tui.safe import safe_str
-
     rows = []
     for result in results:
         for logged in result.outputs:
@@ -223,8 +223,6 @@ class ProgressDisplay:
 
     @staticmethod
     def _safe(text: str) -> str:
-        from tui.safe import safe_str
-
         return safe_str(text)
 
     def _progress(self, event: Any) -> None:

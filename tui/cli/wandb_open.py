@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import core
+from core import names
+from core.errors import ValidationError
+from core.wandb_backend.store import WandbStore
+
 _ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
     """"ENTITY" or "ENTITY/PROJECT" -> (entity, project or None)."""
-    from core import names
-    from core.errors import ValidationError
-
     parts = spec.strip().strip("/").split("/") if isinstance(spec, str) else []
     if not parts or len(parts) > 2 or not _ENTITY.match(parts[0]):
         raise ValidationError(f"--wandb takes ENTITY or ENTITY/PROJECT (e.g. my-team/artifacts-example), got {spec!r}")
@@ -31,7 +33,4 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 def open_wandb_store(spec: str, local: Any = None) -> Any:
     """The W&B store for `spec`; `local`: the store that keeps fetched files (default: `core.open_store()`)."""
     entity, project = parse_spec(spec)
-    import core
-    from core.wandb_backend.store import WandbStore
-
     return WandbStore(entity, project, local=local if local is not None else core.open_store())

@@ -23,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from core.pipeline.events import Progress
+from tui.format import describe_error
 from tui.runner.follow import Followed, FollowUpdate, poll_store
 from tui.runner.job_view import ELSEWHERE, HERE, Job
 from tui.runner.launch_request import LaunchRequest
@@ -43,19 +44,11 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.signal import Signal
 
-__all__ = ["JobQueue", "describe_error"]
+__all__ = ["JobQueue"]
 
 FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second
 POLL_INTERVAL_S = 0.5  # store.change_token() reads
 RECHECK_S = 2.0  # followed runs' states are re-read this often even when the store is still (a dead writer)
-
-
-def describe_error(error: BaseException) -> str:
-    """One line for an error: ours read as they are, anything else with its type."""
-    from core.errors import ArtifactsError
-
-    message = str(error) or type(error).__name__
-    return message if isinstance(error, ArtifactsError) else f"{type(error).__name__}: {message}"
 
 
 class JobQueue:

@@ -1,19 +1,21 @@
-"""What every screen that reads the store shares: store calls in thread workers, one place for their errors,
-and the live refresh.
+"""How screens and dialogs call the store: in thread workers, with one place for their errors; and the live
+refresh every screen that shows the store shares.
 
-The store may be slow (a W&B server answers in seconds), so no screen calls it on the event loop. A screen says
-`self.fetch(group, call, then)`: `call` runs in a thread worker (exclusive within its group, so a newer request
-supersedes an older one), and `then(result)` runs on the event loop when it succeeds. Failures land in
-`on_worker_state_changed`: a store locked by another process shows a message and the call is retried; any other
-error becomes a notification (markup off: error messages can quote user strings).
+The store may be slow (a W&B server answers in seconds), so nothing calls it on the event loop. A screen or modal
+that mixes in `StoreCalls` says `self.fetch(group, call, then)`: `call` runs in a thread worker (exclusive within
+its group, so a newer request supersedes an older one), and `then(result)` runs on the event loop when it succeeds.
+Failures land in `on_worker_state_changed`: a store locked by another process shows a message and the call is
+retried (`on_busy` lets a dialog say so where the user is looking); any other error goes to the call's `on_error`,
+else becomes a notification (markup off, control characters made visible: error messages can quote user strings).
 
-Live refresh: while a screen is the current one it polls `store.change_token()` in a worker every
+Live refresh (`StoreScreen`): while a screen is the current one it polls `store.change_token()` in a worker every
 `app.poll_interval` seconds; when the token moves it calls `refresh_data()`, which each screen implements by
 re-reading what it shows and merging it in place, so the selection stays put.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from core.errors import StoreBusyError
+from tui.format import describe_error
 from tui.safe import safe_str
 
 BUSY_RETRY_S = 1.0
@@ -32,46 +36,42 @@ LOADING_DELAY_S = 0.25  # a loading indicator only for calls slower than this (n
 class _Job:
     group: str
     call: Callable[[], Any]
-    then: Callable[[Any], None] | None
+    then: Callable[[Any], Any] | None
     loading: Widget | None
     exclusive: bool
     on_error: Callable[[BaseException], None] | None
+    on_busy: Callable[[], None] | None
 
 
-def describe_error(error: BaseException) -> str:
-    """One line for a failed store call: the message of our own errors, the class name for others."""
-    from core.errors import ArtifactsError
+class StoreCalls:
+    """Store calls in thread workers for a `Screen` or `ModalScreen` (mix in before it): `fetch` and the one
+    failure path. The class it is mixed into provides `run_worker`, `set_timer` and `notify`."""
 
-    message = str(error) or type(error).__name__
-    if not isinstance(error, ArtifactsError):
-        message = f"{type(error).__name__}: {message}"
-    return safe_str(message)
-
-
-class StoreScreen(Screen):
-    """A screen over `self.store`; subclasses implement `refresh_data()`."""
-
-    def __init__(self, store: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.store = store
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._jobs: dict[Worker, _Job] = {}
-        self._token: int | None = None
+        self._latest: dict[str, _Job] = {}  # the newest call of each group: only it is retried
         self._busy_notified = False
-
-    # ----- store calls -------------------------------------------------------------------------------------
 
     def fetch(
         self,
         group: str,
         call: Callable[[], Any],
-        then: Callable[[Any], None] | None = None,
+        then: Callable[[Any], Any] | None = None,
         *,
         loading: Widget | None = None,
         exclusive: bool = True,
         on_error: Callable[[BaseException], None] | None = None,
+        on_busy: Callable[[], None] | None = None,
     ) -> Worker:
-        """Run `call()` (a store call) in a thread worker; `then(result)` on the event loop when it succeeds."""
-        return self._start(_Job(group, call, then, loading, exclusive, on_error))
+        """Run `call()` (a store call) in a thread worker; `then(result)` (awaited when it is a coroutine) on the
+        event loop when it succeeds. `on_error(error)` replaces the error notification; `on_busy()` runs each time
+        a locked store delays the call."""
+        return self._start(_Job(group, call, then, loading, exclusive, on_error, on_busy))
+
+    def fetching(self, *groups: str) -> bool:
+        """Whether a call of one of `groups` is under way."""
+        return any(job.group in groups for job in self._jobs.values())
 
     def _start(self, job: _Job) -> Worker:
         if job.exclusive:
@@ -79,6 +79,7 @@ class StoreScreen(Screen):
             # state, so forget them here (and their loading indicators) rather than wait for an event.
             for old in [w for w, j in self._jobs.items() if j.group == job.group]:
                 self._forget(old)
+        self._latest[job.group] = job
         worker = self.run_worker(
             job.call, name=job.group, group=job.group, thread=True, exclusive=job.exclusive, exit_on_error=False
         )
@@ -92,7 +93,7 @@ class StoreScreen(Screen):
         if job is not None and job.loading is not None:
             job.loading.loading = True
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job = self._jobs.get(event.worker)
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
@@ -102,7 +103,9 @@ class StoreScreen(Screen):
                 self._busy_notified = False
                 self.notify("The store is free again.", timeout=2)
             if job.then is not None:
-                job.then(event.worker.result)
+                shown = job.then(event.worker.result)
+                if inspect.isawaitable(shown):
+                    await shown
         elif event.state == WorkerState.ERROR:
             self._failed(job, event.worker.error)
 
@@ -115,8 +118,6 @@ class StoreScreen(Screen):
             job.loading.loading = False
 
     def _failed(self, job: _Job, error: BaseException | None) -> None:
-        from core.errors import StoreBusyError
-
         if isinstance(error, StoreBusyError):
             if not self._busy_notified:
                 self._busy_notified = True
@@ -124,14 +125,34 @@ class StoreScreen(Screen):
                     "The store is locked by another process; retrying…", title="Store busy", severity="warning",
                     markup=False, timeout=BUSY_RETRY_S * 3,
                 )
-            self.set_timer(BUSY_RETRY_S, lambda: self._start(job))
+            if job.on_busy is not None:
+                job.on_busy()
+            self.set_timer(BUSY_RETRY_S, lambda: self._retry(job))
             return
         if error is None:
             return
         if job.on_error is not None:
             job.on_error(error)
-            return
-        self.notify(describe_error(error), title="Store error", severity="error", markup=False)
+        else:
+            self.show_error(error)
+
+    def show_error(self, error: BaseException) -> None:
+        """The notification of a failed store call (an `on_error` that handles only some errors ends here)."""
+        self.notify(safe_str(describe_error(error)), title="Store error", severity="error", markup=False)
+
+    def _retry(self, job: _Job) -> None:
+        # A newer call of the same group superseded this one while it waited: retrying it would undo that.
+        if not job.exclusive or self._latest.get(job.group) is job:
+            self._start(job)
+
+
+class StoreScreen(StoreCalls, Screen):
+    """A screen over `self.store`, refreshed live; subclasses implement `refresh_data()`."""
+
+    def __init__(self, store: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self._token: int | None = None
 
     # ----- live refresh --------------------------------------------------------------------------------------
 
@@ -142,7 +163,7 @@ class StoreScreen(Screen):
         self._poll()
 
     def _poll(self) -> None:
-        if not self.is_current or any(j.group == "poll" for j in self._jobs.values()):
+        if not self.is_current or self.fetching("poll"):
             return
         self.fetch("poll", self.store.change_token, self._token_read, on_error=lambda _error: None)
 
@@ -153,10 +174,6 @@ class StoreScreen(Screen):
         if token != self._token:
             self._token = token
             self.refresh_data()
-
-    def remember_token(self) -> None:
-        """Note the store's current token at the next poll without refreshing (after a full load)."""
-        self._token = None
 
     def refresh_data(self) -> None:  # pragma: no cover - every screen implements it
         raise NotImplementedError

@@ -8,6 +8,7 @@ live when the store changes, keeping the cursor where it was.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Static, Tree
 
-from tui.alias_undo import AliasChange, AliasEditor
+from core import default_home
+from core.errors import ArtifactsError
+from tui.alias_undo import AliasChange, AliasEditor, UndoConflict
 from tui.messages import JumpToRun, JumpToVersion
 from tui.safe import join_text, safe_str, safe_text
-from tui.screens.base import StoreScreen, describe_error
+from tui.screens.base import StoreScreen
+from tui.screens.dialogs import AddAliasDialog, RemoveAliasDialog
 from tui.widgets.artifact_tree import (
     ArtifactTree,
     CollectionItem,
@@ -39,10 +43,6 @@ START_COMMAND = "artifacts-tui run pipeline --dataset digits"
 def start_command(store: Any) -> str:
     """The command that fills this store: with `--store PATH` unless it is the default one (which the bare
     command writes to)."""
-    import shlex
-
-    from core import default_home
-
     root = store.local_root
     if root is None:
         return START_COMMAND
@@ -70,8 +70,6 @@ def load_page(store: Any, project: str, name: str, below: int | None, down_to: i
 def alias_hits(store: Any, keys: list[tuple[str, str]], alias: str) -> set[tuple[str, str]]:
     """The collections among `keys` where some version holds `alias` (an exact alias name; the store lists
     no aliases, so loaded versions are what the tree matches by part of a name)."""
-    from core.errors import ArtifactsError
-
     if re.fullmatch(r"v\d+", alias):  # "name:v3" is a version number, not an alias
         return set()
     hits = set()
@@ -266,7 +264,7 @@ class ExplorerScreen(StoreScreen):
         project, name = item.project, item.name
 
         def compare():
-            from tui.widgets.version_diff import diff_files
+            from tui.widgets.version_diff import diff_files  # loaded with the details' tabs (start-up time)
 
             this = self.store.artifact(f"{project}/{name}:v{event.index}")
             other = self.store.artifact(f"{project}/{name}:v{event.other}")
@@ -291,7 +289,6 @@ class ExplorerScreen(StoreScreen):
         if version is None:
             self.notify("Select a version first (a adds an alias to a version).", markup=False)
             return
-        from tui.screens.dialogs import AddAliasDialog
 
         def chosen(alias: str | None) -> None:
             if alias:
@@ -307,7 +304,6 @@ class ExplorerScreen(StoreScreen):
         if not [a for a in version.aliases if a != "latest"]:
             self.notify(f"v{version.index} has no alias to remove ('latest' is managed by the store).", markup=False)
             return
-        from tui.screens.dialogs import RemoveAliasDialog
 
         def chosen(alias: str | None) -> None:
             if alias:
@@ -323,14 +319,12 @@ class ExplorerScreen(StoreScreen):
             self._alias_changed(change, prefix="undone: ")
 
         def refused(error: BaseException) -> None:
-            from tui.alias_undo import UndoConflict
-
             if isinstance(error, UndoConflict):
                 self.notify(safe_str(str(error)), title="Alias", severity="warning", markup=False)
                 self.refresh_bindings()
                 self.refresh_data()
             else:
-                self.notify(describe_error(error), title="Store error", severity="error", markup=False)
+                self.show_error(error)
 
         self.fetch("alias", self.aliases.undo, undone, exclusive=False, on_error=refused)
 
@@ -380,7 +374,7 @@ class ExplorerScreen(StoreScreen):
         self.open_runs(project)
 
     def open_runs(self, project: str, run_id: str | None = None) -> None:
-        from tui.screens.runs import RunsScreen
+        from tui.screens.runs import RunsScreen  # not on the first screen: loaded when first opened (start-up time)
 
         self.app.push_screen(RunsScreen(self.store, project, run_id), self._jump_result)
 
@@ -392,11 +386,8 @@ class ExplorerScreen(StoreScreen):
         if project is None:
             self.notify("Select a project (or anything in it) first.", markup=False)
             return
-        try:
-            from tui.screens.lineage import LineageScreen
-        except ImportError:
-            self.notify("The lineage view is not available in this build.", markup=False)
-            return
+        from tui.screens.lineage import LineageScreen  # not on the first screen: loaded when first opened (start-up)
+
         focus = self._current.ref if self._current is not None else None
         self.app.push_screen(LineageScreen(self.store, project, focus=focus), self._jump_result)
 

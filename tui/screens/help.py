@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -27,8 +27,6 @@ def key_table(screen: Screen) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    from textual.app import App
-
     # The screen's and the app's keys, and the keys a focused widget shows in the footer; a widget's plain
     # cursor keys are summed up by COMMON_KEYS instead.
     bindings = sorted(

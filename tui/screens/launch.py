@@ -6,7 +6,8 @@ yours are listed by a child process (`launch_request.stage_catalog`) in a worker
 The form returns a `tui.runner.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
 It checks the request with the pipeline's own validation before returning, so what it accepts a stage accepts too,
 and it refuses a stage whose input is not in the store yet, naming the stage to run first. The choices of inputs are
-read from the store in a worker.
+read from the store through `StoreCalls.fetch`; when that fails the form says why under the inputs, and changing the
+stage or project, or ctrl+r, reads them again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,8 +24,10 @@ from textual.screen import ModalScreen
 from textual.validation import Integer
 from textual.widgets import Button, Input, Label, Select, Static
 
+from core.errors import ArtifactsError, NotFoundError, ValidationError
 from core.pipeline.config import OPTIMIZERS, TrainConfig
 from core.pipeline.registry import DATASET_LABELS
+from tui.format import describe_error
 from tui.runner.launch_request import (
     LaunchRequest,
     known_stages,
@@ -34,6 +37,7 @@ from tui.runner.launch_request import (
     uses_training_config,
 )
 from tui.safe import safe_str, safe_text
+from tui.screens.base import StoreCalls
 
 __all__ = ["LaunchScreen", "input_choices"]
 
@@ -45,13 +49,12 @@ FIELD_NAMES = {"epochs": "epochs", "batch-size": "batch size", "interval": "log 
 
 
 def input_choices(store: Any, project: str, name: str) -> list[tuple[str, str]]:
-    """(label, "name:alias") for an input: latest first, then other aliases, then the newest versions by number."""
-    from core.errors import ArtifactsError
-
+    """(label, "name:alias") for an input: latest first, then other aliases, then the newest versions by number.
+    None of them when the project has no such artifact (or is no valid project name); other errors propagate."""
     try:
         count = store.version_count(project, name)
         versions = store.versions(project, name, offset=max(0, count - VERSIONS_OFFERED), limit=VERSIONS_OFFERED)
-    except ArtifactsError:
+    except (NotFoundError, ValidationError):
         return []
     newest_first = list(reversed(versions))
     choices = []
@@ -62,7 +65,7 @@ def input_choices(store: Any, project: str, name: str) -> list[tuple[str, str]]:
         for alias in version.aliases:
             if alias != "latest":
                 choices.append((f"{name}:{alias} (v{version.index})", f"{name}:{alias}"))
-    choices += [(f"{name}:v{version.index}", f"{name}:v{version.index}") for version in newest_first]
+    choices += [(version.qualified_name, version.qualified_name) for version in newest_first]
     return [(safe_str(label), ref) for label, ref in choices]
 
 
@@ -82,7 +85,7 @@ def _settings_text(settings: dict[str, Any]) -> str:
     return " ".join(shlex.quote(f"{k}={v if isinstance(v, str) else json.dumps(v)}") for k, v in settings.items())
 
 
-class LaunchScreen(ModalScreen[LaunchRequest | None]):
+class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -95,6 +98,7 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
         self._shown: tuple | None = None
         self._mounting = asyncio.Lock()
         self._stage_names: list[str] = []
+        self._inputs_failed = False
 
     def compose(self) -> ComposeResult:
         initial = self.initial
@@ -133,12 +137,8 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
     def on_mount(self) -> None:
         self._stage_changed()
         self.query_one("#launch-start", Button).focus()
-        self._read_stages()
-
-    @work(thread=True, exclusive=True, group="launch-stages", exit_on_error=False)
-    def _read_stages(self) -> None:
-        registry = stage_catalog()  # the user's stages, listed by a child process (once per TUI process)
-        self.app.call_from_thread(self._show_stages, registry.problems)
+        # the user's stages, listed by a child process (once per TUI process)
+        self.fetch("launch-stages", lambda: stage_catalog().problems, self._show_stages)
 
     def _show_stages(self, problems: tuple[str, ...]) -> None:
         if not self.query("#launch-stage"):
@@ -189,10 +189,24 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
         if names:
             self._read_choices(self.project, names)
 
-    @work(thread=True, exclusive=True, group="launch-inputs", exit_on_error=False)
     def _read_choices(self, project: str, names: tuple[str, ...]) -> None:
-        choices = {name: input_choices(self.store, project, name) for name in names}
-        self.app.call_from_thread(self._show_choices, project, names, choices)
+        self.fetch("launch-inputs", lambda: {name: input_choices(self.store, project, name) for name in names},
+                   lambda choices: self._show_choices(project, names, choices),
+                   on_error=lambda error: self._choices_failed(project, names, error))
+
+    def refresh_data(self) -> None:
+        """ctrl+r (the app's refresh): read the input choices again."""
+        if self.query("#launch-stage"):
+            self._shown = None
+            self._load_inputs()
+
+    def _choices_failed(self, project: str, names: tuple[str, ...], error: BaseException) -> None:
+        if not self.query("#launch-stage") or project != self.project or names != stage_inputs(self.stage):
+            return
+        message = safe_text(f"could not read the versions of {', '.join(names)}: {describe_error(error)}", "bold red")
+        message.append("  (ctrl+r retries)", style="dim")
+        self.query_one("#launch-error", Static).update(message)
+        self._inputs_failed = True
 
     async def _show_choices(self, project: str, names: tuple[str, ...],
                             choices: dict[str, list[tuple[str, str]]]) -> None:
@@ -200,6 +214,9 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
             return
         if project != self.project or names != stage_inputs(self.stage):
             return  # the form moved on while we read
+        if self._inputs_failed:
+            self._inputs_failed = False
+            self.query_one("#launch-error", Static).update("")
         if (project, names, choices) == self._shown:
             return
         self._shown = (project, names, choices)
@@ -225,8 +242,6 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
 
     def _request(self) -> LaunchRequest:
         """The request the form describes; a `ValidationError` naming the first problem."""
-        from core.errors import ValidationError
-
         stage = self.stage
         inputs = []
         names = stage_inputs(stage)
@@ -272,8 +287,6 @@ class LaunchScreen(ModalScreen[LaunchRequest | None]):
     @on(Button.Pressed, "#launch-start")
     @on(Input.Submitted)
     def action_start(self) -> None:
-        from core.errors import ArtifactsError
-
         try:
             request = self._request()
         except ArtifactsError as error:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,11 +27,13 @@ from tui.runner.launch_request import LaunchRequest
 from tui.runner.job_view import HERE, Job, is_image_value
 from tui.runner.queue import JobQueue
 from tui.safe import safe_str, safe_text
+from tui.screens.base import StoreCalls
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid, Tile, load_tiles
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_log import RunLog
-from tui.widgets.run_progress import STATE_MARKS, STATE_STYLES, RunProgress
+from tui.widgets.run_progress import RunProgress
+from tui.widgets.run_table import state_text
 
 __all__ = ["RunnerScreen", "split_series"]
 
@@ -62,7 +63,7 @@ def _progress_cell(job: Job) -> str:
     return f"{epoch}{progress.fraction:.0%}"
 
 
-class RunnerScreen(Screen):
+class RunnerScreen(StoreCalls, Screen):
     """Jobs and the live view of one; `jobs` is the app's `JobQueue`."""
 
     TITLE = "Runner"
@@ -116,11 +117,10 @@ class RunnerScreen(Screen):
     # -- jobs -----------------------------------------------------------------------------------------------------
 
     def _row_cells(self, job: Job) -> dict[str, Any]:
-        state = Text(f"{STATE_MARKS.get(job.state, '?')} {job.state}", style=STATE_STYLES.get(job.state, ""))
         return {
             "key": str(job.key),
             "job": safe_text(job.label),
-            "state": state,
+            "state": state_text(job.state),
             "progress": _progress_cell(job),
             "logged": safe_text(", ".join(reversed(job.versions_logged))),
         }
@@ -217,14 +217,15 @@ class RunnerScreen(Screen):
 
     # -- the hardest examples -------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="runner-images", exit_on_error=False)
     def _load_tiles(self, key: int, run_id: str, rows: list[dict]) -> None:
-        if not rows:
-            for row in self.store.history(run_id):
-                rows = next((v for v in row.values() if is_image_value(v)), rows)
-        rows = rows if isinstance(rows, list) else [rows]
-        tiles = load_tiles(self.store, run_id, rows)
-        self.app.call_from_thread(self._show_tiles, key, tiles)
+        def read() -> list[Tile]:
+            found = rows
+            if not found:
+                for row in self.store.history(run_id):
+                    found = next((v for v in row.values() if is_image_value(v)), found)
+            return load_tiles(self.store, run_id, found if isinstance(found, list) else [found])
+
+        self.fetch("runner-images", read, lambda tiles: self._show_tiles(key, tiles))
 
     def _show_tiles(self, key: int, tiles: list[Tile]) -> None:
         if self.selected is None or self.selected.key != key:

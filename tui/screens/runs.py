@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 from tui.messages import JumpToVersion
 from tui.safe import safe_str
 from tui.screens.base import StoreScreen
+from tui.screens.lineage import LineageScreen
 from tui.widgets.run_details import RunDetails, RunOverview
 from tui.widgets.run_table import RunTable
 
@@ -41,6 +42,8 @@ class RunsScreen(StoreScreen):
         Binding("2", "tab('run-config')", "Config tab", show=False),
         Binding("3", "tab('run-summary')", "Summary tab", show=False),
         Binding("4", "tab('run-chart')", "Chart tab", show=False),
+        Binding("left_square_bracket", "metric(-1)", "Prev metric", show=False),
+        Binding("right_square_bracket", "metric(1)", "Next metric", show=False),
     ]
 
     def __init__(self, store: Any, project: str, run_id: str | None = None) -> None:
@@ -64,7 +67,7 @@ class RunsScreen(StoreScreen):
         self.set_interval(REREAD_S, self._reread)
 
     def _reread(self) -> None:
-        if self.is_current and not any(j.group in ("runs", "run") for j in self._jobs.values()):
+        if self.is_current and not self.fetching("runs", "run"):
             self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -104,12 +107,12 @@ class RunsScreen(StoreScreen):
                    loading=None if tail else details)
 
     def _load_history(self, run_id: str) -> None:
-        chart = self.query_one(RunDetails).chart
-        after = chart.last_step
+        details = self.query_one(RunDetails)
+        after = details.last_step
 
         def shown(rows: list[dict]) -> None:
-            if run_id == self._run_id and chart.last_step == after:
-                chart.add_rows(rows)
+            if run_id == self._run_id and details.last_step == after:
+                details.add_rows(rows)
 
         self.fetch("history", lambda: self.store.history(run_id, after_step=after), shown)
 
@@ -122,17 +125,16 @@ class RunsScreen(StoreScreen):
     def action_chart(self) -> None:
         self.query_one(RunDetails).show_tab("run-chart")
 
+    def action_metric(self, delta: int) -> None:
+        details = self.query_one(RunDetails)
+        details.show_tab("run-chart")
+        details.action_metric(delta)
+
     def on_jump_to_version(self, event: JumpToVersion) -> None:
         event.stop()
         self.dismiss(event.ref)
 
     def action_lineage(self) -> None:
-        try:
-            from tui.screens.lineage import LineageScreen
-        except ImportError:
-            self.notify("The lineage view is not available in this build.", markup=False)
-            return
-
         def picked(ref: str | None) -> None:
             if ref:
                 self.dismiss(ref)

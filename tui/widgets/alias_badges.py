@@ -1,4 +1,4 @@
-"""Aliases drawn as badges: the same look in tree rows, the overview and dialogs.
+"""Aliases drawn as badges (`Text`, not a widget): the same look in tree rows, the overview and dialogs.
 
 `latest` is managed by the store and drawn apart from the aliases people set. Badges keep a visible shape under
 NO_COLOR (Textual then greys every colour, and a grey background still reads as a badge).
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.widgets import Static
 
 from tui.safe import safe_str
 
@@ -35,11 +34,3 @@ def alias_badges(aliases: Iterable[str], *, separator: str = " ", max_length: in
             text.append(separator)
         text.append_text(badge(alias, max_length))
     return text
-
-
-class AliasBadges(Static):
-    """A line of alias badges ("none" when the version has none)."""
-
-    def set_aliases(self, aliases: Iterable[str]) -> None:
-        aliases = list(aliases)
-        self.update(alias_badges(aliases) if aliases else Text("none", style="dim"))

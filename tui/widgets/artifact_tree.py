@@ -233,13 +233,6 @@ class ArtifactTree(Tree[Any]):
         self._put_cursor(state.versions[index])
         return True
 
-    def select_project(self, project: str) -> bool:
-        for node in self.root.children:
-            if node.data == ProjectItem(project):
-                self._put_cursor(node)
-                return True
-        return False
-
     # ----- catalog merge -------------------------------------------------------------------------------------
 
     def collection_keys(self) -> list[tuple[str, str]]:

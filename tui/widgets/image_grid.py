@@ -37,7 +37,7 @@ class Tile:
 
 def load_tiles(store: Any, run_id: str, rows: Iterable[Mapping[str, Any]], size: int = TILE_PX) -> list[Tile]:
     """Decode each image row's PNG, scaled to fit `size` x `size` pixels."""
-    from PIL import Image as PILImage
+    from PIL import Image as PILImage  # Pillow only once a report's examples are shown (start-up time)
 
     tiles = []
     for row in rows:

@@ -1,7 +1,9 @@
-"""A braille line chart of a few metric series against examples seen: y ticks, x ticks, and a legend with values.
+"""The one chart of series over steps: a braille line chart of a few metric series against a count (examples seen,
+or steps), with y ticks, x ticks, and a legend with values.
 
 The runner draws train/loss and validation/loss in one chart and validation/accuracy in another, updated while a
-model trains. Each terminal cell holds 2x4 braille dots, so a 38x8 pane plots 76x32 points. Series are told apart
+model trains; the runs view draws one metric of a run's history at a time (naming it above the chart, so without a
+legend). Each terminal cell holds 2x4 braille dots, so a 38x8 pane plots 76x32 points. Series are told apart
 by shape as well as colour, so the chart reads the same with NO_COLOR or on a monochrome terminal: the first series
 is a solid braille line, the others a dotted line with a marker glyph (◆ ● ▲ ■) at each logged point, and the
 legend shows each series' sample, name and last value.
@@ -33,7 +35,7 @@ _SERIES_CLASSES = 4
 
 
 def format_count(value: float) -> str:
-    """Examples seen, compactly: 950, 1.2k, 60k, 1.5M."""
+    """A count (examples seen, steps), compactly: 950, 1.2k, 60k, 1.5M."""
     value = float(value)
     magnitude = abs(value)
     if magnitude < 1000:
@@ -137,8 +139,10 @@ def render_chart(
     axis_style: Style | str = "dim",
     title_style: Style | str = "bold",
     empty: str = "waiting for data…",
+    legend: bool = True,
 ) -> list[Text]:
-    """The chart as `height` lines of at most `width` cells. Series are drawn in order; the first is a solid line."""
+    """The chart as `height` lines of at most `width` cells. Series are drawn in order; the first is a solid line.
+    With no title and no legend the plot starts on the first line."""
     styles = list(styles) or [Style()]
     data = {safe_str(name): _finite(points) for name, points in series.items()}
     data = {name: points for name, points in data.items() if points}
@@ -156,8 +160,8 @@ def render_chart(
         item.append(f" {names[i]} ")
         item.append(_last(points[-1][1]), "bold")
         items.append(item)
-    headers = [header]
-    for item in items:  # the legend wraps to a second line rather than losing a series
+    headers = [header] if title or legend else []
+    for item in items if legend else ():  # the legend wraps to a second line rather than losing a series
         if headers[-1].cell_len + 2 + item.cell_len > width and len(headers) < 2 and headers[-1].cell_len > 0:
             headers.append(Text(" " * min(len(title), 2), no_wrap=True))
         headers[-1].append("  ")
@@ -167,7 +171,7 @@ def render_chart(
     rows = height - 2 - len(headers)
     if not data or rows < 1 or width < 12:
         lines = headers[:1]
-        if height > 1:
+        if height > len(lines):
             lines.append(Text(empty if not data else "(too small)", style=axis_style))
         return lines[:max(1, height)]
 
@@ -178,7 +182,7 @@ def render_chart(
     label_width = max(len(label) for label in y_labels)
     cols = width - label_width - 1
     if cols < 4:
-        return [header]
+        return headers[:1]
     xs = [x for points in data.values() for x, _ in points]
     x_low = 0.0 if min(xs) >= 0 else min(xs)
     x_high = max(xs) if max(xs) > x_low else x_low + 1
@@ -277,11 +281,12 @@ class LossChart(Widget):
     LossChart > .loss-chart--series-3 { color: $error; }
     """
 
-    def __init__(self, title: str, *, empty: str = "waiting for data…", id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, title: str = "", *, empty: str = "waiting for data…", legend: bool = True,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
         self.empty = empty
+        self.legend = legend
         self._series: dict[str, list[tuple[float, float]]] = {}
         self._lengths: dict[str, int] = {}
         self._cache: tuple[tuple, list[Strip]] | None = None
@@ -331,7 +336,7 @@ class LossChart(Widget):
         key = (width, height, base)
         if self._cache is None or self._cache[0] != key:
             lines = render_chart(self.title, self._series, width, height, styles=series, axis_style=axis,
-                                 title_style=title, empty=self.empty)
+                                 title_style=title, empty=self.empty, legend=self.legend)
             console = self.app.console
             strips = [Strip(list(line.render(console)), line.cell_len).adjust_cell_length(width).apply_style(base)
                       for line in lines]

@@ -1,11 +1,15 @@
 """Details of one run, in tabs: Overview (state, times, host, and the artifacts it used and logged, each
-selectable to jump to it), Config, Summary, and Chart (its metric history).
+selectable to jump to it), Config, Summary, and Chart (its metric history, one metric at a time, stepped with
+`[` and `]`).
 
-The screen reads the store and hands the data down; choosing an artifact posts `JumpToVersion`.
+The screen reads the store and hands the data down; choosing an artifact posts `JumpToVersion`. History rows
+arrive from `store.history` (each with `_step`); `add_rows` appends the new ones when a running run logs more, so
+the chart follows live. Metric names come from the logging script, so they pass through `tui.safe`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +25,12 @@ from tui.safe import safe_text
 from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 from tui.widgets.metadata_tree import MetadataTree
-from tui.widgets.metric_chart import MetricChart
+from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_table import state_text
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
 @dataclass
@@ -60,7 +68,7 @@ def run_fields(run: Any, now) -> Table:
 
 def artifact_option(role: str, version: Any) -> Option:
     text = Text(f"{role:<5}", style="dim")
-    text.append_text(safe_text(f"{version.name}:v{version.index}", "bold"))
+    text.append_text(safe_text(version.qualified_name, "bold"))
     text.append(" ")
     text.append_text(safe_text(version.type, "italic"))
     if version.aliases:
@@ -71,6 +79,14 @@ def artifact_option(role: str, version: Any) -> Option:
 
 class RunDetails(Vertical):
     """The tabs for one run."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._targets: list[str] = []
+        self._run_id: str | None = None
+        self._series: dict[str, list[tuple[int, float]]] = {}
+        self._metric: str | None = None
+        self.last_step: int | None = None  # of the history rows shown so far
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a run to see its details.", style="dim"), id="run-empty")
@@ -85,20 +101,72 @@ class RunDetails(Vertical):
             with TabPane("Summary", id="run-summary"):
                 yield MetadataTree(empty_text="no summary", id="summary-tree")
             with TabPane("Chart", id="run-chart"):
-                yield MetricChart(id="metric-chart")
+                yield Static(Text("no metrics logged", style="dim"), id="chart-title")
+                yield LossChart(legend=False, empty="", id="chart-plot")
 
     def on_mount(self) -> None:
-        self._targets: list[str] = []
-        self._run_id: str | None = None
         self.set_class(True, "-empty")
 
     @property
     def run_id(self) -> str | None:
         return self._run_id
 
+    # ----- the chart -------------------------------------------------------------------------------------------
+
     @property
-    def chart(self) -> MetricChart:
-        return self.query_one(MetricChart)
+    def metrics(self) -> list[str]:
+        return sorted(self._series)
+
+    @property
+    def metric(self) -> str | None:
+        """The metric the chart shows."""
+        return self._metric
+
+    def clear_chart(self) -> None:
+        self._series.clear()
+        self._metric = None  # the next run's metrics are its own; keeping the name would point at nothing
+        self.last_step = None
+        self._draw_chart()
+
+    def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Fold history rows (after `last_step`) into the chart."""
+        for row in rows:
+            step = row.get("_step")
+            if not isinstance(step, int):
+                continue
+            self.last_step = step if self.last_step is None else max(self.last_step, step)
+            for key, value in row.items():
+                if not key.startswith("_") and _is_number(value):
+                    self._series.setdefault(key, []).append((step, float(value)))
+        if self._metric not in self._series:
+            self._metric = next((name for name in self.metrics if "loss" in name.lower()),  # what people watch
+                                self.metrics[0] if self._series else None)
+        self._draw_chart()
+
+    def action_metric(self, delta: int) -> None:
+        names = self.metrics
+        if names:
+            position = names.index(self._metric) if self._metric in names else 0
+            self._metric = names[(position + delta) % len(names)]
+            self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        title = self.query_one("#chart-title", Static)
+        chart = self.query_one("#chart-plot", LossChart)
+        points = self._series.get(self._metric) if self._metric is not None else None
+        if not points:
+            title.update(Text("no metrics logged", style="dim"))
+            chart.set_series({})
+            return
+        names = self.metrics
+        step, last = points[-1]
+        heading = safe_text(self._metric, "bold")
+        heading.append(f"  {names.index(self._metric) + 1}/{len(names)}", style="dim")
+        heading.append(f"  last {last:.4g} at step {step}", style="dim")
+        if len(names) > 1:
+            heading.append("  [ ] other metric", style="dim")
+        title.update(heading)
+        chart.set_series({self._metric: points})
 
     def show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -109,7 +177,7 @@ class RunDetails(Vertical):
         run = data.run
         if run.id != self._run_id:
             self._run_id = run.id
-            self.chart.clear()
+            self.clear_chart()
         self.query_one("#run-fields", Static).update(run_fields(run, self.app.clock()))
         self.query_one("#config-tree", MetadataTree).set_value(run.config)
         self.query_one("#summary-tree", MetadataTree).set_value(run.summary)
@@ -120,7 +188,7 @@ class RunDetails(Vertical):
         for role, versions in (("in", data.inputs), ("out", data.outputs)):
             for version in versions:
                 options.add_option(artifact_option(role, version))
-                self._targets.append(f"{version.project}/{version.name}:v{version.index}")
+                self._targets.append(version.full_name)
         if not self._targets:
             options.add_option(Option(Text("no artifacts used or logged", style="dim"), disabled=True))
         elif highlighted is not None and highlighted < len(self._targets):

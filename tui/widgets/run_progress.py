@@ -10,22 +10,17 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
+from rich.console import Console
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.format import RUN_STATES, run_state_style
 from tui.runner.job_view import Job, format_duration
 from tui.safe import safe_text
 
 __all__ = ["RunProgress", "progress_lines"]
 
-STATE_MARKS = {
-    "queued": "…", "running": "▶", "finished": "✔", "failed": "✘", "crashed": "✘", "cancelled": "■",
-}
-STATE_STYLES = {
-    "queued": "dim", "running": "bold", "finished": "bold green", "failed": "bold red", "crashed": "bold red",
-    "cancelled": "bold yellow",
-}
 PLURALS = {"batch": "batches", "pass": "passes"}
 
 
@@ -44,10 +39,11 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
         return [Text("No run selected. Press r to launch a stage.", style="dim")]
     now = now or time.time()
     head = Text(no_wrap=True, overflow="ellipsis")
-    head.append(f"{STATE_MARKS.get(job.state, '?')} ", STATE_STYLES.get(job.state, ""))
+    style = run_state_style(job.state)
+    head.append(f"{RUN_STATES.get(job.state, ('?',))[0]} ", style)
     head.append_text(safe_text(job.stage or job.title, "bold"))
     head.append("  ")
-    head.append(job.state, STATE_STYLES.get(job.state, ""))
+    head.append_text(safe_text(job.state, style))
     if job.run_id:
         head.append("  run ", "dim")
         head.append_text(safe_text(job.run_id))
@@ -94,7 +90,7 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
         # The error matters more than the bar: it gets two wrapped lines (the log and the toast have all of it).
         head.append("  elapsed ", "dim")
         head.append(format_duration(job.elapsed(now)))
-        error = safe_text(job.error, STATE_STYLES.get(job.state, ""))
+        error = safe_text(job.error, style)
         lines = [head, *error.wrap(_console(), max(1, width))[:2]]
     else:
         lines = [head, bar_line, tail]
@@ -106,8 +102,6 @@ def progress_lines(job: Job | None, width: int, now: float | None = None) -> lis
 
 @lru_cache(maxsize=1)
 def _console():
-    from rich.console import Console
-
     return Console(width=10_000, color_system=None, file=None, legacy_windows=False)
 
 

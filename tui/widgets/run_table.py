@@ -19,18 +19,10 @@ from tui import format as formatting
 
 METRIC_COLUMNS = 2
 
-STATES = {
-    "running": ("● running", "bold cyan"),
-    "finished": ("✓ finished", "green"),
-    "failed": ("✗ failed", "bold red"),
-    "crashed": ("✗ crashed", "bold red"),
-    "cancelled": ("■ cancelled", "yellow"),
-}
-
 
 def state_text(state: str) -> Text:
-    label, style = STATES.get(state, (state, ""))
-    return safe_text(label, style)
+    """"✓ finished" and the like, in the state's style (`tui.format.RUN_STATES`)."""
+    return safe_text(formatting.run_state(state), formatting.run_state_style(state))
 
 
 def metric_text(value: Any) -> Text:

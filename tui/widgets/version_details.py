@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
     from tui.widgets.version_diff import DiffRow
 
-TABS = ("overview", "metadata", "files", "diff")
-
-
 @dataclass
 class VersionOverview:
     """What the Overview tab shows, read in one worker."""
@@ -158,8 +155,7 @@ class VersionDetails(Vertical):
         elif tab == "metadata":
             self.query_one("#metadata-tree").set_value(data.version.metadata)
         elif tab == "files":
-            v = data.version
-            self.post_message(self.FilesRequested(f"{v.project}/{v.name}:v{v.index}"))
+            self.post_message(self.FilesRequested(data.version.full_name))
         elif tab == "diff":
             self.query_one("#version-diff").set_version(data.version.index, data.total)
 

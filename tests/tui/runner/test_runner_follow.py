@@ -87,6 +87,6 @@ async def test_a_followed_run_whose_process_dies_shows_as_crashed(store, tmp_pat
         process.kill()
         process.wait(timeout=30)
         await wait_until(pilot, lambda: job.state == "crashed", timeout=30, what="the run to show as crashed")
-        await wait_until(pilot, lambda: "✘ crashed" in screen_text(app), what="the runner to show it")
+        await wait_until(pilot, lambda: "✗ crashed" in screen_text(app), what="the runner to show it")
         await wait_for_notification(pilot, lambda n: n.severity == "error" and "crashed" in n.message)
         assert "stopped without finishing" in job.error
