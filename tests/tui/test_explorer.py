@@ -202,7 +202,9 @@ async def test_empty_store_says_how_to_start(store, make_app):
         assert "No artifacts in this store yet." in text
         words = " ".join(text.split())
         # the hint names this store: the bare command would fill the default one
-        assert "artifacts-tui --store" in words and "run pipeline --dataset digits" in words
+        # (as this shell can call it: the bare name only when it is on PATH)
+        assert ("artifacts-tui --store" in words or "-m tui.cli --store" in words)
+        assert "run pipeline --dataset digits" in words
         # and it fills in by itself when something is logged
         with core.init(project=PROJECT, job_type="t", store=store) as run:
             log_version(run, "first", "dataset", {"a.txt": b"a"})
@@ -232,3 +234,20 @@ async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monk
         assert await wait_until(pilot, lambda: "mnist-raw 3" in tree_labels(app))
         assert any("locked by another process" in n for n in notices)
         assert calls["n"] >= 3
+
+
+def test_the_empty_screen_names_a_command_that_works_from_this_shell(monkeypatch, tmp_path):
+    import shutil
+    import sys
+
+    from tui.screens import explorer
+
+    script = tmp_path / ".venv" / "bin" / "artifacts-tui"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # `make run` does not put .venv/bin on PATH
+    assert explorer.program() == ".venv/bin/artifacts-tui"
+    monkeypatch.setattr(shutil, "which", lambda name: str(script))  # an activated venv: the bare name works
+    assert explorer.program() == "artifacts-tui"

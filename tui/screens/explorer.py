@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +39,29 @@ from tui.widgets.artifact_tree import (
 from tui.widgets.version_details import VersionDetails, VersionOverview
 
 PAGE = 200  # versions per page of a collection
-START_COMMAND = "artifacts-tui run pipeline --dataset digits"
+START_ARGS = "run pipeline --dataset digits"
+
+
+def program() -> str:
+    """How to call `artifacts-tui` from the user's shell: its name when it is on PATH, else the path of the
+    script that is running (after `make run` it lives in .venv/bin, which is not on PATH)."""
+    found = shutil.which("artifacts-tui")
+    script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "artifacts-tui" and script.is_file():
+        if found is not None and Path(found).resolve() == script:
+            return "artifacts-tui"
+        here = Path.cwd().resolve()
+        return shlex.quote(str(script.relative_to(here)) if script.is_relative_to(here) else str(script))
+    return "artifacts-tui" if found else f"{shlex.quote(sys.executable)} -m tui.cli"
 
 
 def start_command(store: Any) -> str:
     """The command that fills this store: with `--store PATH` unless it is the default one (which the bare
     command writes to)."""
     root = store.local_root
-    if root is None:
-        return START_COMMAND
-    root = Path(root).expanduser().resolve()
-    if root == default_home().expanduser().resolve():
-        return START_COMMAND
-    return f"artifacts-tui --store {shlex.quote(str(root))} run pipeline --dataset digits"
+    if root is None or Path(root).expanduser().resolve() == default_home().expanduser().resolve():
+        return f"{program()} {START_ARGS}"
+    return f"{program()} --store {shlex.quote(str(Path(root).expanduser().resolve()))} {START_ARGS}"
 
 
 def load_catalog(store: Any) -> dict[str, list[Any]]:
