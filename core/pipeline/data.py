@@ -17,6 +17,7 @@ Raw splits hold uint8 images (N, 28, 28) and int64 labels (N,). Imports torch at
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +62,39 @@ class RawDataset:
 
 
 def default_data_dir() -> Path:
-    """Where MNIST is read from and downloaded to: $XDG_CACHE_HOME/artifacts-tui/datasets, else ~/.cache/..."""
+    """Where MNIST is read from and downloaded to: $ARTIFACTS_TUI_HOME/datasets when that is set (everything of
+    ours under the home a user chose), else $XDG_CACHE_HOME/artifacts-tui/datasets, else ~/.cache/..."""
+    if os.environ.get("ARTIFACTS_TUI_HOME"):
+        return Path(os.environ["ARTIFACTS_TUI_HOME"]).expanduser() / "datasets"
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "artifacts-tui" / "datasets"
+
+
+def ensure_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True) -> Path:
+    """MNIST's raw files, downloaded when missing and allowed; else DatasetUnavailableError saying how to get them
+    (or to use --dataset digits). A failed download leaves no directory behind. -> the root holding MNIST/raw."""
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    raw = root / "MNIST" / "raw"
+    if all((raw / f).is_file() for f in MNIST_FILES):
+        return root
+    reason = "downloading is off"
+    if download:
+        import torchvision
+
+        existed = root.exists()
+        try:
+            torchvision.datasets.MNIST(root, train=True, download=True)
+            torchvision.datasets.MNIST(root, train=False, download=True)
+            return root
+        except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError, timeouts ...
+            reason = f"downloading it failed ({_download_failure(exc)})"
+            if not existed:
+                shutil.rmtree(root, ignore_errors=True)
+    raise DatasetUnavailableError(
+        f"MNIST is not in {raw} and {reason}. Put {', '.join(MNIST_FILES)} (or MNIST's official .gz "
+        f"archives) in {raw}, or pass --data-dir DIR holding MNIST/raw/, or use --dataset digits (bundled, "
+        f"no download)."
+    )
 
 
 def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None, *, download: bool = True) -> RawDataset:
@@ -81,24 +112,8 @@ def _mnist_split_sizes(n_train_file: int) -> int:
 def load_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True) -> RawDataset:
     import torchvision
 
-    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    root = ensure_mnist(data_dir, download=download)
     raw = root / "MNIST" / "raw"
-    have_files = all((raw / f).is_file() for f in MNIST_FILES)
-    if not have_files:
-        reason = "downloading is off"
-        if download:
-            try:
-                torchvision.datasets.MNIST(root, train=True, download=True)
-                torchvision.datasets.MNIST(root, train=False, download=True)
-                reason = ""
-            except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError, timeouts ...
-                reason = f"downloading it failed ({_download_failure(exc)})"
-        if reason:
-            raise DatasetUnavailableError(
-                f"MNIST is not in {raw} and {reason}. Put {', '.join(MNIST_FILES)} (or MNIST's official .gz "
-                f"archives) in {raw}, or pass --data-dir DIR holding MNIST/raw/, or use --dataset digits (bundled, "
-                f"no download)."
-            )
     try:
         train = torchvision.datasets.MNIST(root, train=True, download=False)
         test = torchvision.datasets.MNIST(root, train=False, download=False)

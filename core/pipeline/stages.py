@@ -68,6 +68,10 @@ def load_and_log(
     Unchanged data gives the same bytes, so re-running creates no new version.
     """
     check_dataset(dataset)
+    if dataset == "mnist":
+        from core.pipeline.data import ensure_mnist
+
+        ensure_mnist(data_dir, download=download)  # before the run opens: offline, nothing is created at all
 
     def body(ctx: StageContext, run: Any, _inputs: dict) -> list:
         import core

@@ -72,12 +72,30 @@ def test_a_failed_download_is_reported_with_its_cause(tmp_path, monkeypatch):
         load_mnist(tmp_path / "offline", download=True)
 
 
-def test_the_load_stage_fails_its_run_when_mnist_is_missing(store, tmp_path):
+def test_the_load_stage_creates_nothing_when_mnist_is_missing(store, tmp_path):
+    # the data is checked before the run opens: offline, no failed run and no empty project are left behind
     with pytest.raises(DatasetUnavailableError, match="--dataset digits"):
         load_and_log(project="p", store=store, dataset="mnist", data_dir=tmp_path / "none", download=False)
-    [run] = store.runs("p")
-    assert (run.job_type, run.state) == ("load-data", "failed")
-    assert store.collections("p") == []
+    assert store.runs("p") == [] and store.projects() == []
+    assert not (tmp_path / "none").exists()
+
+
+def test_mnist_is_cached_under_the_chosen_home_and_a_failed_download_leaves_no_directory(tmp_path, monkeypatch):
+    import torchvision
+
+    from core.pipeline.data import default_data_dir
+
+    monkeypatch.setenv("ARTIFACTS_TUI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert default_data_dir() == tmp_path / "home" / "datasets"
+
+    def no_network(self):
+        raise RuntimeError("Error downloading x:\nTried https://example/, got:\n<urlopen error offline>\n")
+
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", no_network)
+    with pytest.raises(DatasetUnavailableError, match="offline"):
+        load_mnist(download=True)
+    assert not (tmp_path / "home" / "datasets").exists() and not (tmp_path / "user").exists()
 
 
 def test_corrupt_idx_files_are_a_clear_error(tiny_mnist):
