@@ -101,21 +101,32 @@ def is_safe(value: str) -> bool:
     return not any(stand_in for _, stand_in in _pieces(value, multiline=False))
 
 
-def safe_str(value: Any, *, multiline: bool = False) -> str:
+MAX_SHOWN = 100_000  # characters of one value ever escaped and drawn: a 1 MB description costs what 100 KB does
+
+
+def _bounded(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters not shown)"
+
+
+def safe_str(value: Any, *, multiline: bool = False, limit: int | None = MAX_SHOWN) -> str:
     """`value` as a string with control/escape/bidi characters made visible; never markup.
 
     `multiline=True` keeps newlines and tabs (for descriptions and notes shown in a wrapping area); everything else is
     replaced either way. Non-strings are converted: None -> "", dicts and lists -> compact JSON, others -> `str()`.
     """
-    text = _as_str(value)
+    text = _bounded(_as_str(value), limit)
     if text.isascii() and text.isprintable():
         return text
     return "".join(piece for piece, _ in _pieces(text, multiline))
 
 
-def safe_text(value: Any, style: str = "", *, multiline: bool = False, end: str = "") -> Text:
-    """`value` as a Rich `Text` (never markup-parsed) with control characters made visible and dimmed."""
-    text = _as_str(value)
+def safe_text(value: Any, style: str = "", *, multiline: bool = False, end: str = "",
+              limit: int | None = MAX_SHOWN) -> Text:
+    """`value` as a Rich `Text` (never markup-parsed) with control characters made visible and dimmed; at most
+    `limit` characters of it (the rest is counted, not drawn)."""
+    text = _bounded(_as_str(value), limit)
     if text.isascii() and text.isprintable():
         return Text(text, style=style, end=end)
     result = Text(style=style, end=end)

@@ -37,6 +37,8 @@ class VersionOverview:
     logged_by: Any | None = None      # core.RunInfo
     used_by: list[Any] = field(default_factory=list)
 
+DESCRIPTION_SHOWN = 4_000  # characters of a description the Overview draws (a 1 MB one must not freeze it)
+
 
 def run_option(role: str, run: Any) -> Option:
     text = Text(f"{role:<10}", style="dim")
@@ -61,7 +63,8 @@ def overview_table(data: VersionOverview, now) -> Table:
     size = formatting.human_size(v.size) + (f" in {files:,} file{'s' if files != 1 else ''}" if files is not None else "")
     grid.add_row("size", Text(size))
     grid.add_row("created", Text(f"{formatting.timestamp(v.created_at)} ({formatting.ago(v.created_at, now)})"))
-    description = safe_text(v.description, multiline=True) if v.description else Text("none", style="dim")
+    description = (safe_text(v.description, multiline=True, limit=DESCRIPTION_SHOWN) if v.description
+                   else Text("none", style="dim"))
     grid.add_row("about", description)
     return grid
 
