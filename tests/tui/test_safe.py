@@ -99,6 +99,6 @@ def test_a_huge_value_is_drawn_bounded_with_what_was_left_out_counted():
 
     hostile = ("\x1b[2J\u202e" + "x" * 98) * 10_000  # a 1 MB description of escapes
     text = safe_text(hostile, multiline=True, limit=4_000)
-    assert text.plain.endswith("(996,000 more characters not shown)") and len(text.plain) < 5_000
+    assert text.plain.endswith(f"({len(hostile) - 4_000:,} more characters not shown)") and len(text.plain) < 5_000
     assert "\x1b" not in text.plain and "\u202e" not in text.plain
     assert len(safe_str("y" * 1_000_000)) < 100_100  # every helper has a default bound
