@@ -81,7 +81,11 @@ def _row(label: str, widget: Any, row_id: str | None = None) -> Horizontal:
 class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # A modal screen does not pass keys on to the app's bindings: the app's refresh, which calls refresh_data.
+        Binding("ctrl+r", "app.refresh_store", "Refresh", show=False),
+    ]
 
     def __init__(self, store: Any, initial: LaunchRequest | None = None) -> None:
         super().__init__(classes="dialog", id="launch")
