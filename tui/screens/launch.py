@@ -166,7 +166,6 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     def refresh_data(self) -> None:
         """ctrl+r (the app's refresh): read the input choices again."""
         if self.query("#launch-stage"):
-            self._shown = None
             self._load_inputs()
 
     def _choices_failed(self, project: str, names: tuple[str, ...], error: BaseException) -> None:
