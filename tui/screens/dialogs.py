@@ -44,7 +44,11 @@ class AliasValidator(Validator):
 class AddAliasDialog(StoreCalls, ModalScreen[str | None]):
     """Ask for an alias to add to `version`; shows where the alias is now and where it would move."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # A modal screen does not pass keys on to the app's bindings: the app's refresh, which calls refresh_data.
+        Binding("ctrl+r", "app.refresh_store", "Refresh", show=False),
+    ]
 
     def __init__(self, store: Any, version: Any) -> None:
         super().__init__(classes="dialog")

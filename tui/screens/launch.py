@@ -88,7 +88,11 @@ def _settings_text(settings: dict[str, Any]) -> str:
 class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # A modal screen does not pass keys on to the app's bindings: the app's refresh, which calls refresh_data.
+        Binding("ctrl+r", "app.refresh_store", "Refresh", show=False),
+    ]
 
     def __init__(self, store: Any, initial: LaunchRequest | None = None) -> None:
         super().__init__(classes="dialog", id="launch")
@@ -197,7 +201,6 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     def refresh_data(self) -> None:
         """ctrl+r (the app's refresh): read the input choices again."""
         if self.query("#launch-stage"):
-            self._shown = None
             self._load_inputs()
 
     def _choices_failed(self, project: str, names: tuple[str, ...], error: BaseException) -> None:
