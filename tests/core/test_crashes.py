@@ -16,7 +16,7 @@ import pytest
 
 import core
 import core.blobs
-from store_helpers import finish_worker, start_worker, store_snapshot, write_tree
+from tests.helpers.store import finish_worker, start_worker, store_snapshot, write_tree
 
 KILLS = 20
 BIG = 12 * 1024 * 1024        # one file through the two-thread copy

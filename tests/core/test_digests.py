@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 import core
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 
 wandb = pytest.importorskip("wandb")
 

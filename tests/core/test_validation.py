@@ -8,7 +8,7 @@ import os
 import pytest
 
 import core
-from store_helpers import store_snapshot, tree_listing, write_tree
+from tests.helpers.store import store_snapshot, tree_listing, write_tree
 
 BAD_NAMES = ["", "a/b", "a:b", "with space", "ünïcode", "x" * 129, "nul\x00", "tab\tname", "semi;colon", None, 5]
 BAD_TYPES = ["", "a/b", "a:b", "job", "wandb-history", "wandb-", None]

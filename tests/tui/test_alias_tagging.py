@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from textual.widgets import Button, Input
 
-from tests.tui.conftest import open_version, screen_text, settle, tree_labels
-
-
-def holders(store, alias: str, name: str = "mnist-raw") -> list[str]:
-    return [v.version for v in store.versions("demo", name) if alias in v.aliases]
-
-
-def holders_from_another_process(store, alias: str) -> list[str]:
-    """Ask a fresh process: the change must be in the store's files, not only in this process's memory."""
-    code = (
-        "import core, json, sys; s = core.open_store(sys.argv[1]); "
-        "print(json.dumps([v.version for v in s.versions('demo', 'mnist-raw') if sys.argv[2] in v.aliases]))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(store.root), alias], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout)
+from tests.helpers.app import (
+    holders,
+    holders_from_another_process,
+    in_another_process,
+    open_version,
+    screen_text,
+    settle,
+    tree_labels,
+)
 
 
 async def add_alias(pilot, alias: str) -> str:
@@ -143,3 +132,41 @@ async def test_add_alias_by_mouse(demo_store, make_app):
         await pilot.click("#confirm")
         await settle(pilot)
         assert holders(demo_store, "golden") == ["v0"]
+
+
+async def test_undo_refuses_when_the_alias_moved_elsewhere_since(demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")  # v1's only alias besides latest: best
+        await settle(pilot)
+        assert holders(demo_store, "best") == []
+        writer = in_another_process(demo_store, 'store.add_alias(store.artifact("demo/mnist-raw:v0"), "best")')
+        assert writer.wait(timeout=60) == 0
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders_from_another_process(demo_store, "best") == ["v0"]
+        assert "best moved to v0 since; not undone" in notices
+        notices.clear()
+        await pilot.press("u")  # the refused record is gone: nothing else to undo
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v0"]
+        assert not any("undone:" in n for n in notices)
+
+
+async def test_alias_keys_off_a_version_say_what_they_need(store, demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Select a version first (a adds an alias to a version)." in notices
+        assert "Select a version first (d removes an alias from a version)." in notices

@@ -4,8 +4,7 @@ C1 control or bidi override reaches the terminal."""
 from __future__ import annotations
 
 import core
-from tests.tui.conftest import foreign_controls, log_version, open_version, screen_text, settle
-from tests.tui.test_runs_view import move_to_run
+from tests.helpers.app import foreign_controls, log_version, move_to_run, open_version, screen_text, settle
 from tui.safe import safe_str
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.run_table import RunTable

@@ -9,8 +9,8 @@ from textual.app import App, ComposeResult
 from core.lineage.graph import Graph, run_node, version_node
 from core.lineage.layout import layout
 from core.lineage.render import render_rows
-from tests.core.lineage.lineage_tutorial import PROJECT, build_tutorial_store
-from tests.tui.conftest import foreign_controls, open_version, screen_text, settle, wait_until
+from tests.helpers.lineage_tutorial import PROJECT, build_tutorial_store
+from tests.helpers.app import foreign_controls, open_version, screen_text, settle, wait_until
 from tui.screens.lineage import LineageScreen
 from tui.widgets.artifact_tree import ArtifactTree, VersionItem
 from tui.widgets.lineage_view import LineageView

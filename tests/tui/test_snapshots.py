@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from tests.tui.conftest import open_version, settle
+from tests.helpers.app import open_version, settle
 
 FIXED_TIME = "2025-01-01 12:00:00"
 

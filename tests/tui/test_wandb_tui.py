@@ -10,8 +10,8 @@ from textual.widgets import DataTable
 
 import core
 from core.wandb_backend.store import WandbStore
-from tests.fake_wandb import FakeServer, api_failure
-from tests.tui.conftest import build_demo_store, open_version, screen_text, settle, tree_labels, wait_until
+from tests.helpers.fake_wandb import FakeServer, api_failure
+from tests.helpers.app import build_demo_store, open_version, screen_text, settle, tree_labels, wait_until
 from tui.app import ArtifactsApp
 from tui.widgets.artifact_tree import ArtifactTree
 

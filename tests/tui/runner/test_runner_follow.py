@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import pytest
-from runner_helpers import RunnerApp, screen_text, wait_for_notification, wait_until
+from tests.helpers.runner import RunnerApp, screen_text, wait_for_notification, wait_until
 
 from tui.widgets.loss_chart import LossChart
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner_helpers import wait_until
+from tests.helpers.runner import wait_until
 
 from tui.app import ArtifactsApp
 

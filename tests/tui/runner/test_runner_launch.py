@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from runner_helpers import RunnerApp, screen_text, wait_until
+from tests.helpers.runner import RunnerApp, screen_text, wait_until
 from textual.widgets import Input, Select
 
 from tui.runner.launch_request import LaunchRequest

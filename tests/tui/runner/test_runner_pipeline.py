@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from runner_helpers import PROJECT, IntegratedApp, RunnerApp, screen_text, wait_for_notification, wait_until
+from tests.helpers.runner import PROJECT, IntegratedApp, RunnerApp, screen_text, wait_for_notification, wait_until
 from textual.widgets import DataTable, Input
 
 from tui.screens.launch import LaunchScreen

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from runner_helpers import RunnerApp
+from tests.helpers.runner import RunnerApp
 
 from core.pipeline.events import LoggedVersion, LogLine, Metrics, Progress, StageFinished, StageStarted
 

@@ -20,7 +20,7 @@ from core.wandb_backend.client import (
     WandbTimeoutError,
     WandbUnreachableError,
 )
-from tests.fake_wandb import FakeServer, api_failure, comm_error
+from tests.helpers.fake_wandb import FakeServer, api_failure, comm_error
 
 ENTITY = "team"
 
@@ -458,7 +458,7 @@ def test_the_tutorial_stages_log_to_the_server(server, tmp_path, monkeypatch):
 # dedup, lineage, history). Every test of it is collected here too, with `store` below: writes go through `wandb.init`
 # (the fake SDK) to the fake server, reads through the fake `wandb.Api`. A new API test runs on both stores unless
 # it is listed here with the reason it cannot hold for a W&B server.
-import test_api  # noqa: E402
+from tests.core import test_api  # noqa: E402
 
 LOCAL_ONLY = {
     "test_images_land_in_history_and_media": "W&B serves media through run.file(), which WANDB_BACKEND.md leaves out",

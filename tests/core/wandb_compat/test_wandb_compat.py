@@ -17,8 +17,8 @@ import pytest
 import core
 from core import wandb_compat as wandb
 
-REPO = Path(__file__).resolve().parents[2]
-COMPAT = Path(__file__).parent / "compat"
+REPO = Path(__file__).resolve().parents[3]
+COMPAT = Path(__file__).parent / "tutorial"
 TUTORIAL = COMPAT / "tutorial_artifacts.py"
 JOB_TYPES = ["load-data", "preprocess-data", "initialize", "train", "report"]
 
