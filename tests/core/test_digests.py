@@ -11,6 +11,8 @@ import core
 from tests.helpers.store import write_tree
 
 wandb = pytest.importorskip("wandb")
+# wandb.Artifact sets up the SDK's process-wide state (a reference reads the settings): torn down after each test.
+pytestmark = pytest.mark.usefixtures("real_sdk")
 
 FILE_SETS = {
     "empty file": {"empty.bin": b""},

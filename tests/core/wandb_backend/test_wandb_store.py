@@ -401,16 +401,7 @@ def test_a_stalled_server_times_out_with_a_message(server, tmp_path):
     assert store.projects() == ["p", "q"]  # nothing half-done was kept
 
 
-@pytest.fixture
-def real_sdk():
-    """The real wandb SDK, whose process-wide setup (settings read from the environment, the wandb-core service)
-    is torn down afterwards so that the environment these tests fake does not leak into other tests."""
-    yield
-    from wandb.sdk import wandb_setup
-
-    wandb_setup.teardown()
-
-
+# `real_sdk` (tests/conftest.py): the real wandb SDK, torn down within a bound afterwards (tests/helpers/wandb_sdk.py).
 def test_without_any_key_the_real_sdk_is_never_asked_to_prompt(real_sdk, tmp_path, monkeypatch):
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("WANDB_IDENTITY_TOKEN_FILE", raising=False)
