@@ -11,6 +11,19 @@ import pytest
 from tests.helpers.wandb_sdk import bounded_teardown, restore_environ, sdk_in_use
 
 
+# Fixtures each pytest-xdist worker builds once and many tests read (seconds each: a whole pipeline, the tutorial
+# script, a trained store): `make test` runs with --dist loadgroup, and the tests that use one share a worker.
+SHARED_FIXTURES = ("digits_pipeline", "tutorial", "prepared_template")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        shared = next((name for name in SHARED_FIXTURES if name in getattr(item, "fixturenames", ())), None)
+        if shared is not None:
+            item.add_marker(pytest.mark.xdist_group(shared))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")

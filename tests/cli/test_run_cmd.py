@@ -22,6 +22,7 @@ def _run(capsys, store_dir, *argv):
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_each_stage_runs_from_the_command_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     store_dir = tmp_path / "store"

@@ -16,7 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
-TEARDOWN_S = 20.0  # wandb-core exits within a second or two when all is well
+TEARDOWN_S = 10.0  # a healthy wandb-core exits within a second or two; a stuck one (it happens) is killed
 
 
 def sdk_in_use() -> bool:

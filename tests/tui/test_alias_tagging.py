@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, Input
 
 from tests.helpers.app import (
@@ -28,6 +29,7 @@ async def add_alias(pilot, alias: str) -> str:
     return preview
 
 
+@pytest.mark.slow
 async def test_add_move_remove_and_undo(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -77,6 +79,7 @@ async def test_add_move_remove_and_undo(demo_store, make_app):
         assert "best" in next(r for r in rows if r.startswith("v1"))
 
 
+@pytest.mark.slow
 async def test_reserved_and_invalid_aliases_are_refused_with_the_reason(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -103,6 +106,7 @@ async def test_reserved_and_invalid_aliases_are_refused_with_the_reason(demo_sto
         assert [v.aliases for v in demo_store.versions("demo", "mnist-raw")] == [[], ["best"], ["latest"]]
 
 
+@pytest.mark.slow
 async def test_latest_cannot_be_removed_and_alias_keys_need_a_version(demo_store, make_app):
     app = make_app(demo_store)
     notices = []
@@ -120,6 +124,7 @@ async def test_latest_cannot_be_removed_and_alias_keys_need_a_version(demo_store
         assert demo_store.artifact("demo/mnist-raw:latest").version == "v2"
 
 
+@pytest.mark.slow
 async def test_add_alias_by_mouse(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -134,6 +139,7 @@ async def test_add_alias_by_mouse(demo_store, make_app):
         assert holders(demo_store, "golden") == ["v0"]
 
 
+@pytest.mark.slow
 async def test_undo_refuses_when_the_alias_moved_elsewhere_since(demo_store, make_app):
     app = make_app(demo_store)
     notices = []

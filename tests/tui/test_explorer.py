@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, TabbedContent
 
 import core
@@ -11,6 +12,7 @@ from tui.widgets.metadata_tree import MetadataTree
 from tui.widgets.version_details import VersionDetails
 
 
+@pytest.mark.slow
 async def test_tree_shows_projects_types_collections_and_version_rows(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -24,6 +26,7 @@ async def test_tree_shows_projects_types_collections_and_version_rows(demo_store
         assert "model 1" in labels and "convnet 1" in labels
 
 
+@pytest.mark.slow
 async def test_overview_tab_shows_the_version(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -39,6 +42,7 @@ async def test_overview_tab_shows_the_version(demo_store, make_app):
         assert "train-convnet" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_metadata_files_and_diff_tabs(demo_store, make_app, tmp_path):
     # a downloaded copy of v2 makes the Files tab say so
     demo_store.artifact("demo/mnist-raw:v2").download()
@@ -78,6 +82,7 @@ async def test_metadata_files_and_diff_tabs(demo_store, make_app, tmp_path):
         assert "v1 → v2: 1 added, 1 removed, 1 changed" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_missing_and_corrupt_blobs_show_in_files_without_crashing(demo_store, make_app):
     version = demo_store.artifact("demo/mnist-raw:v0")
     states = {s.path: s for s in version.file_states()}
@@ -101,6 +106,7 @@ async def test_missing_and_corrupt_blobs_show_in_files_without_crashing(demo_sto
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.explorer.PAGE", 20)  # pages of 20 rows: 45 versions make three pages
     with core.init(project="big", job_type="log", store=store) as run:
@@ -128,6 +134,7 @@ async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
         assert not isinstance(tree.get_node_at_line(tree.last_line).data, MoreItem)
 
 
+@pytest.mark.slow
 async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.explorer.PAGE", 20)
     with core.init(project="big", job_type="log", store=store) as run:
@@ -145,6 +152,7 @@ async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monk
         assert "v3 of 45" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_filter_narrows_the_tree_and_escape_clears_it(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -157,6 +165,7 @@ async def test_filter_narrows_the_tree_and_escape_clears_it(demo_store, make_app
         assert "mnist-raw 3" in tree_labels(app)
 
 
+@pytest.mark.slow
 async def test_help_lists_the_keys_and_palette_runs_actions(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -181,6 +190,7 @@ async def test_help_lists_the_keys_and_palette_runs_actions(demo_store, make_app
         assert type(app.screen).__name__ == "RunsScreen"
 
 
+@pytest.mark.slow
 async def test_mouse_opens_a_version(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -211,6 +221,7 @@ async def test_empty_store_says_how_to_start(store, make_app):
         assert await wait_until(pilot, lambda: "first 1" in screen_text(app))
 
 
+@pytest.mark.slow
 async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monkeypatch):
     calls = {"n": 0}
     real = demo_store.projects
@@ -233,6 +244,7 @@ async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monk
         assert calls["n"] >= 3
 
 
+@pytest.mark.slow
 async def test_quick_moves_between_versions_never_leave_the_details_loading(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -249,6 +261,7 @@ async def test_quick_moves_between_versions_never_leave_the_details_loading(demo
         assert "v2 of 3" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_empty_store_hint_names_the_store_unless_it_is_the_default(store, make_app, monkeypatch):
     app = make_app(store)
     async with app.run_test(size=(160, 24)) as pilot:
@@ -264,6 +277,7 @@ async def test_empty_store_hint_names_the_store_unless_it_is_the_default(store, 
         assert "artifacts-tui run pipeline --dataset digits" in text and "--store" not in text
 
 
+@pytest.mark.slow
 async def test_filter_escape_no_match_and_aliases(demo_store, make_app):
     app = make_app(demo_store)
     notices = []
@@ -295,6 +309,7 @@ async def test_filter_escape_no_match_and_aliases(demo_store, make_app):
         await settle(pilot)
 
 
+@pytest.mark.slow
 async def test_an_expanded_collection_does_not_ask_to_be_expanded(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(160, 30)) as pilot:
@@ -306,6 +321,7 @@ async def test_an_expanded_collection_does_not_ask_to_be_expanded(demo_store, ma
         assert "pick one of its versions below" in text
 
 
+@pytest.mark.slow
 async def test_rows_and_sizes_read_right_at_80_columns(store, make_app):
     with core.init(project="demo", job_type="t", store=store) as run:
         log_version(run, "single", "dataset", {"a.bin": b"a" * 2048},

@@ -3,6 +3,7 @@ C1 control or bidi override reaches the terminal."""
 
 from __future__ import annotations
 
+import pytest
 import core
 from tests.helpers.app import foreign_controls, log_version, move_to_run, open_version, screen_text, settle
 from tui.safe import safe_str
@@ -64,6 +65,7 @@ async def check_screen(pilot, *literal: str) -> None:
             break
 
 
+@pytest.mark.slow
 async def test_hostile_strings_everywhere(store, make_app):
     build_hostile_store(store)
     app = make_app(store)

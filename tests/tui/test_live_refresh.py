@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.helpers.app import in_another_process, open_version, screen_text, settle, tree_labels, wait_until
 from tui.widgets.artifact_tree import ArtifactTree
 from tui.widgets.run_table import RunTable
 
+@pytest.mark.slow
 async def test_new_version_and_moved_alias_appear_without_a_key_press(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -38,6 +40,7 @@ async def test_new_version_and_moved_alias_appear_without_a_key_press(demo_store
         assert "aliases none" in " ".join(text.split())
 
 
+@pytest.mark.slow
 async def test_runs_starting_and_finishing_elsewhere_show_live(demo_store, make_app, tmp_path):
     go = tmp_path / "go"
     app = make_app(demo_store)
@@ -73,6 +76,7 @@ async def test_runs_starting_and_finishing_elsewhere_show_live(demo_store, make_
             writer.wait(timeout=60)
 
 
+@pytest.mark.slow
 async def test_a_killed_run_reads_crashed_without_a_key_press(demo_store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.runs.REREAD_S", 0.5, raising=False)
     app = make_app(demo_store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import OptionList
 
 from tests.helpers.app import move_to_run, open_version, screen_text, settle
@@ -10,6 +11,7 @@ from tui.widgets.metric_chart import MetricChart
 from tui.widgets.run_table import RunTable
 
 
+@pytest.mark.slow
 async def test_runs_table_and_a_runs_tabs(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -48,6 +50,7 @@ async def test_runs_table_and_a_runs_tabs(demo_store, make_app):
         assert "accuracy" in screen_text(app) and "last 90 at step 9" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_jump_from_a_run_to_a_version_and_back(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -82,6 +85,7 @@ async def test_jump_from_a_run_to_a_version_and_back(demo_store, make_app):
         assert tree.cursor_node.data.ref == "demo/mnist-raw:v0"
 
 
+@pytest.mark.slow
 async def test_moving_to_another_run_with_the_chart_open_keeps_the_app_alive(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -427,6 +427,7 @@ def test_the_real_sdk_failures_become_clear_lines(real_sdk, tmp_path, monkeypatc
         store.collections("p")
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
+@pytest.mark.slow
 def test_the_tutorial_stages_log_to_the_server(server, tmp_path, monkeypatch):
     from core import pipeline
 

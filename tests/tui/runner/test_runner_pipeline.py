@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from tests.helpers.runner import PROJECT, RunnerApp, screen_text, wait_for_notification, wait_until
@@ -12,6 +13,8 @@ from tui.app import ArtifactsApp
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid
 from tui.widgets.loss_chart import LossChart
+
+pytestmark = pytest.mark.slow  # each test trains, or runs stages, through the app
 
 
 def _collections(store) -> set[str]:
