@@ -195,20 +195,32 @@ class Database:
         if missing:
             raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
 
+    @staticmethod
+    def _schema_snapshot(conn: sqlite3.Connection) -> tuple[int, set[str]]:
+        """(user_version, tables) read in one transaction: another process creating the schema between two
+        separate reads would make a new store look like a foreign database."""
+        conn.execute("BEGIN")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.execute("COMMIT")
+        return version, tables
+
     def _init_schema(self) -> None:
         new_file = not self.path.exists() or self.path.stat().st_size == 0
         if new_file and self._holds_data():
             raise self.damaged("is missing" if not self.path.exists() else "is empty")
         conn = self.connection()
-        version = self._retry_busy(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
+        version, tables = self._retry_busy(lambda: self._schema_snapshot(conn))
         if version > 0:
-            missing = tables_of(min(version, SCHEMA_VERSION)) - self.tables()
+            missing = tables_of(min(version, SCHEMA_VERSION)) - tables
             if missing:
                 raise self.damaged(f"lacks the store's tables ({', '.join(sorted(missing))})")
         if version == SCHEMA_VERSION:
             return
         if version == 0:
-            if self.tables():
+            if tables:
                 raise self.damaged("holds tables that are not a store's (is it another program's database?)")
             if self._holds_data():
                 raise self.damaged("holds no store schema while objects/ holds blobs")

@@ -1,4 +1,4 @@
-"""Fixtures of the store tests; the helpers they share are in store_helpers.py."""
+"""Fixtures of the store tests; the helpers they share are in tests/helpers/store.py."""
 
 from __future__ import annotations
 

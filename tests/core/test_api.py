@@ -11,7 +11,7 @@ import pytest
 
 import core
 import core.blobs
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlite3
 
 import core
 from core.db import SCHEMA_VERSION
-from store_helpers import finish_worker, start_worker
+from tests.helpers.store import finish_worker, start_worker
 
 PROCESSES = 6
 VERSIONS_EACH = 5

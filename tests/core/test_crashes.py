@@ -16,7 +16,7 @@ import pytest
 
 import core
 import core.blobs
-from store_helpers import finish_worker, start_worker, store_snapshot, write_tree
+from tests.helpers.store import finish_worker, start_worker, store_snapshot, write_tree
 
 KILLS = 20
 BIG = 12 * 1024 * 1024        # one file through the two-thread copy
@@ -44,6 +44,7 @@ def touch_content(data, iteration: int) -> None:
             handle.write(f"iteration {iteration:04d} ".encode())
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_never_corrupts_the_store(store, tmp_path):
     data = make_data(tmp_path / "data")
     with core.init(project="p", store=store) as run:

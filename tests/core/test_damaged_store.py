@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 import core
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 from tui.cli import main as cli
 
 PAGE = 4096

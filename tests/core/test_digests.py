@@ -8,9 +8,11 @@ import unicodedata
 import pytest
 
 import core
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 
 wandb = pytest.importorskip("wandb")
+# wandb.Artifact sets up the SDK's process-wide state (a reference reads the settings): torn down after each test.
+pytestmark = pytest.mark.usefixtures("real_sdk")
 
 FILE_SETS = {
     "empty file": {"empty.bin": b""},

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 import core
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 from tui.cli import main as cli
 
 

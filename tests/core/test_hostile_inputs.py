@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import core
-from store_helpers import store_snapshot, write_tree
+from tests.helpers.store import store_snapshot, write_tree
 
 SURROGATE = "bad\udcff"
 

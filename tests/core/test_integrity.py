@@ -8,7 +8,7 @@ import os
 import pytest
 
 import core
-from store_helpers import tree_listing, write_tree
+from tests.helpers.store import tree_listing, write_tree
 from tui.cli import main as cli
 
 

@@ -11,7 +11,7 @@ import core
 import core.blobs
 import core.download
 import core.hashing
-from store_helpers import finish_worker, start_worker, write_tree
+from tests.helpers.store import finish_worker, start_worker, write_tree
 
 
 @pytest.fixture

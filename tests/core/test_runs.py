@@ -10,7 +10,7 @@ import time
 import pytest
 
 import core
-from store_helpers import start_worker
+from tests.helpers.store import start_worker
 
 
 def test_leaving_the_block_finishes_the_run(store):

@@ -13,7 +13,7 @@ import pytest
 
 import core
 from core import download as download_module
-from store_helpers import tree_listing, write_tree
+from tests.helpers.store import tree_listing, write_tree
 
 
 def log(store, files: dict, name="data", **kwargs):

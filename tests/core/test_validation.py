@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 import core
-from store_helpers import store_snapshot, tree_listing, write_tree
+from tests.helpers.store import store_snapshot, tree_listing, write_tree
 
 BAD_NAMES = ["", "a/b", "a:b", "with space", "ünïcode", "x" * 129, "nul\x00", "tab\tname", "semi;colon", None, 5]
 BAD_TYPES = ["", "a/b", "a:b", "job", "wandb-history", "wandb-", None]
@@ -130,7 +131,12 @@ def test_paths_are_normalized_when_harmless(live, store):
     assert sorted(f.path for f in version.files()) == ["%41.txt", "..f", "a/b.txt", "c.txt", "d/e.txt", "g.."]
 
 
-@pytest.mark.parametrize("metadata", BAD_METADATA, ids=lambda m: repr(m)[:30])
+def _metadata_id(metadata) -> str:
+    """The case's repr, short and without object addresses: every pytest-xdist worker must collect the same ids."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(metadata))[:30]
+
+
+@pytest.mark.parametrize("metadata", BAD_METADATA, ids=_metadata_id)
 def test_bad_metadata(live, store, metadata):
     run, _, data, before = live
     with pytest.raises(core.ValidationError):

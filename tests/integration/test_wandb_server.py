@@ -39,11 +39,11 @@ def _eventually(check, timeout: float = 60.0):
 
 
 @pytest.fixture
-def entity(monkeypatch):
+def entity(real_sdk, monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "online")   # tests/conftest.py makes wandb offline for everyone else
     entity = os.environ.get("WANDB_ENTITY")
     if not entity:
-        os.environ["WANDB_SILENT"] = "true"
+        monkeypatch.setenv("WANDB_SILENT", "true")
         import wandb
 
         entity = wandb.Api(timeout=30).default_entity

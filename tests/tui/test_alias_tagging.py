@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
+import pytest
 from textual.widgets import Button, Input
 
-from tests.tui.conftest import open_version, screen_text, settle, tree_labels
-
-
-def holders(store, alias: str, name: str = "mnist-raw") -> list[str]:
-    return [v.version for v in store.versions("demo", name) if alias in v.aliases]
-
-
-def holders_from_another_process(store, alias: str) -> list[str]:
-    """Ask a fresh process: the change must be in the store's files, not only in this process's memory."""
-    code = (
-        "import core, json, sys; s = core.open_store(sys.argv[1]); "
-        "print(json.dumps([v.version for v in s.versions('demo', 'mnist-raw') if sys.argv[2] in v.aliases]))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(store.root), alias], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout)
+from tests.helpers.app import (
+    holders,
+    holders_from_another_process,
+    in_another_process,
+    open_version,
+    screen_text,
+    settle,
+    tree_labels,
+)
 
 
 async def add_alias(pilot, alias: str) -> str:
@@ -39,6 +29,7 @@ async def add_alias(pilot, alias: str) -> str:
     return preview
 
 
+@pytest.mark.slow
 async def test_add_move_remove_and_undo(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -88,6 +79,7 @@ async def test_add_move_remove_and_undo(demo_store, make_app):
         assert "best" in next(r for r in rows if r.startswith("v1"))
 
 
+@pytest.mark.slow
 async def test_reserved_and_invalid_aliases_are_refused_with_the_reason(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -114,6 +106,7 @@ async def test_reserved_and_invalid_aliases_are_refused_with_the_reason(demo_sto
         assert [v.aliases for v in demo_store.versions("demo", "mnist-raw")] == [[], ["best"], ["latest"]]
 
 
+@pytest.mark.slow
 async def test_latest_cannot_be_removed_and_alias_keys_need_a_version(demo_store, make_app):
     app = make_app(demo_store)
     notices = []
@@ -131,6 +124,7 @@ async def test_latest_cannot_be_removed_and_alias_keys_need_a_version(demo_store
         assert demo_store.artifact("demo/mnist-raw:latest").version == "v2"
 
 
+@pytest.mark.slow
 async def test_add_alias_by_mouse(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -147,7 +141,7 @@ async def test_add_alias_by_mouse(demo_store, make_app):
 
 async def test_a_failing_preview_says_why_and_offers_retry(demo_store, make_app, monkeypatch):
     from core.errors import StoreBusyError
-    from tests.tui.conftest import wait_until
+    from tests.helpers.app import wait_until
 
     real = demo_store.alias_holder
     failures = [StoreBusyError("database is locked"), OSError("disk unreadable")]
@@ -184,3 +178,42 @@ async def test_a_failing_preview_says_why_and_offers_retry(demo_store, make_app,
         await pilot.press("enter")
         await settle(pilot)
         assert holders(demo_store, "best") == ["v2"]
+
+
+@pytest.mark.slow
+async def test_undo_refuses_when_the_alias_moved_elsewhere_since(demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")  # v1's only alias besides latest: best
+        await settle(pilot)
+        assert holders(demo_store, "best") == []
+        writer = in_another_process(demo_store, 'store.add_alias(store.artifact("demo/mnist-raw:v0"), "best")')
+        assert writer.wait(timeout=60) == 0
+        await pilot.press("u")
+        await settle(pilot)
+        assert holders_from_another_process(demo_store, "best") == ["v0"]
+        assert "best moved to v0 since; not undone" in notices
+        notices.clear()
+        await pilot.press("u")  # the refused record is gone: nothing else to undo
+        await settle(pilot)
+        assert holders(demo_store, "best") == ["v0"]
+        assert not any("undone:" in n for n in notices)
+
+
+async def test_alias_keys_off_a_version_say_what_they_need(store, demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Select a version first (a adds an alias to a version)." in notices
+        assert "Select a version first (d removes an alias from a version)." in notices

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, TabbedContent
 
 import core
-from tests.tui.conftest import PROJECT, log_version, open_version, screen_text, settle, tree_labels
+from tests.helpers.app import PROJECT, log_version, open_version, screen_text, settle, tree_labels, wait_until
 from tui.widgets.artifact_tree import ArtifactTree, MoreItem, VersionItem
 from tui.widgets.metadata_tree import MetadataTree
+from tui.widgets.version_details import VersionDetails
 
 
+@pytest.mark.slow
 async def test_tree_shows_projects_types_collections_and_version_rows(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -23,6 +26,7 @@ async def test_tree_shows_projects_types_collections_and_version_rows(demo_store
         assert "model 1" in labels and "convnet 1" in labels
 
 
+@pytest.mark.slow
 async def test_overview_tab_shows_the_version(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -38,6 +42,7 @@ async def test_overview_tab_shows_the_version(demo_store, make_app):
         assert "train-convnet" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_metadata_files_and_diff_tabs(demo_store, make_app, tmp_path):
     # a downloaded copy of v2 makes the Files tab say so
     demo_store.artifact("demo/mnist-raw:v2").download()
@@ -77,6 +82,7 @@ async def test_metadata_files_and_diff_tabs(demo_store, make_app, tmp_path):
         assert "v1 → v2: 1 added, 1 removed, 1 changed" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_missing_and_corrupt_blobs_show_in_files_without_crashing(demo_store, make_app):
     version = demo_store.artifact("demo/mnist-raw:v0")
     states = {s.path: s for s in version.file_states()}
@@ -100,6 +106,7 @@ async def test_missing_and_corrupt_blobs_show_in_files_without_crashing(demo_sto
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.explorer.PAGE", 20)  # pages of 20 rows: 45 versions make three pages
     with core.init(project="big", job_type="log", store=store) as run:
@@ -127,6 +134,7 @@ async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
         assert not isinstance(tree.get_node_at_line(tree.last_line).data, MoreItem)
 
 
+@pytest.mark.slow
 async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.explorer.PAGE", 20)
     with core.init(project="big", job_type="log", store=store) as run:
@@ -144,6 +152,7 @@ async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monk
         assert "v3 of 45" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_filter_narrows_the_tree_and_escape_clears_it(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -156,6 +165,7 @@ async def test_filter_narrows_the_tree_and_escape_clears_it(demo_store, make_app
         assert "mnist-raw 3" in tree_labels(app)
 
 
+@pytest.mark.slow
 async def test_help_lists_the_keys_and_palette_runs_actions(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -180,6 +190,7 @@ async def test_help_lists_the_keys_and_palette_runs_actions(demo_store, make_app
         assert type(app.screen).__name__ == "RunsScreen"
 
 
+@pytest.mark.slow
 async def test_mouse_opens_a_version(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -208,11 +219,11 @@ async def test_empty_store_says_how_to_start(store, make_app):
         # and it fills in by itself when something is logged
         with core.init(project=PROJECT, job_type="t", store=store) as run:
             log_version(run, "first", "dataset", {"a.txt": b"a"})
-        from tests.tui.conftest import wait_until
 
         assert await wait_until(pilot, lambda: "first 1" in screen_text(app))
 
 
+@pytest.mark.slow
 async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monkeypatch):
     calls = {"n": 0}
     real = demo_store.projects
@@ -229,7 +240,6 @@ async def test_busy_store_shows_a_message_and_retries(demo_store, make_app, monk
     notices = []
     monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(message))
     async with app.run_test(size=(80, 24)) as pilot:
-        from tests.tui.conftest import wait_until
 
         assert await wait_until(pilot, lambda: "mnist-raw 3" in tree_labels(app))
         assert any("locked by another process" in n for n in notices)
@@ -251,3 +261,100 @@ def test_the_empty_screen_names_a_command_that_works_from_this_shell(monkeypatch
     assert explorer.program() == ".venv/bin/artifacts-tui"
     monkeypatch.setattr(shutil, "which", lambda name: str(script))  # an activated venv: the bare name works
     assert explorer.program() == "artifacts-tui"
+
+
+@pytest.mark.slow
+async def test_quick_moves_between_versions_never_leave_the_details_loading(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+        details = app.screen.query_one(VersionDetails)
+        tree = app.screen.query_one(ArtifactTree)
+        for _ in range(3):  # as fast as keys a terminal delivers in one read: no pause between them
+            tree.action_cursor_down()
+            tree.action_cursor_up()
+        await settle(pilot)
+        await pilot.pause(0.4)  # past the delay after which a slow call shows the spinner
+        await settle(pilot)
+        assert not details.loading
+        assert "v2 of 3" in screen_text(app)
+
+
+@pytest.mark.slow
+async def test_empty_store_hint_names_the_store_unless_it_is_the_default(store, make_app, monkeypatch):
+    app = make_app(store)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"artifacts-tui --store {store.root.resolve()} run pipeline --dataset digits" in text
+
+    monkeypatch.setenv("ARTIFACTS_TUI_HOME", str(store.root))
+    app = make_app(store)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "artifacts-tui run pipeline --dataset digits" in text and "--store" not in text
+
+
+@pytest.mark.slow
+async def test_filter_escape_no_match_and_aliases(demo_store, make_app):
+    app = make_app(demo_store)
+    notices = []
+    app.notify = lambda message, **kw: notices.append(message)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(ArtifactTree)
+        await pilot.press("slash", *"zzz")
+        await settle(pilot)
+        assert tree_labels(app) == ["no matches for zzz"]
+        await pilot.press("escape")
+        await settle(pilot)
+        # a row is highlighted again, the details say what it is, and R works on it
+        assert tree.cursor_node is not None and tree.cursor_node.data.project == "demo"
+        assert "Project demo: R shows its runs" in screen_text(app)
+        await pilot.press("R")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RunsScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # the filter finds a collection by an alias one of its versions holds
+        await pilot.press("slash", *"production")
+        await settle(pilot)
+        labels = tree_labels(app)
+        assert any(label.startswith("convnet") for label in labels)
+        assert not any(label.startswith("mnist-raw") for label in labels)
+        await pilot.press("escape")
+        await settle(pilot)
+
+
+@pytest.mark.slow
+async def test_an_expanded_collection_does_not_ask_to_be_expanded(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+        await pilot.press("up")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "demo/mnist-raw (dataset)" in text and "expand it" not in text
+        assert "pick one of its versions below" in text
+
+
+@pytest.mark.slow
+async def test_rows_and_sizes_read_right_at_80_columns(store, make_app):
+    with core.init(project="demo", job_type="t", store=store) as run:
+        log_version(run, "single", "dataset", {"a.bin": b"a" * 2048},
+                    aliases=["a-very-long-alias-name-for-the-evaluation-set"])
+    app = make_app(store, clock=None)  # the real clock: the version is seconds old
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/single:v0")
+        text = screen_text(app)
+        assert "(just now)" in text and "now ago" not in text
+        assert "2.0 KiB" in text and "kB" not in text  # the CLI's binary units
+        row = next(line for line in text.splitlines() if "v0 " in line and "·" in line)
+        assert "v0 2.0 KiB · now" in row  # size and age stay visible; the badge after them is what gets cut
+        assert tree_labels(app)[-1] == "v0 2.0 KiB · now  a-very-long…   latest "
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "this collection has a single version:" in text and "nothing to compare" in text  # wrapped, not cut

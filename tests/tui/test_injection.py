@@ -3,9 +3,9 @@ C1 control or bidi override reaches the terminal."""
 
 from __future__ import annotations
 
+import pytest
 import core
-from tests.tui.conftest import foreign_controls, log_version, open_version, screen_text, settle
-from tests.tui.test_runs_view import move_to_run
+from tests.helpers.app import foreign_controls, log_version, move_to_run, open_version, screen_text, settle
 from tui.safe import safe_str
 from tui.widgets.run_details import RunDetails
 from tui.widgets.run_table import RunTable
@@ -65,6 +65,7 @@ async def check_screen(pilot, *literal: str) -> None:
             break
 
 
+@pytest.mark.slow
 async def test_hostile_strings_everywhere(store, make_app):
     build_hostile_store(store)
     app = make_app(store)

@@ -3,14 +3,15 @@ switch level and focus, jump back to a version; plus panning, escaping and live 
 
 from __future__ import annotations
 
+import pytest
 import core
 from textual.app import App, ComposeResult
 
 from core.lineage.graph import Graph, run_node, version_node
 from core.lineage.layout import layout
 from core.lineage.render import render_rows
-from tests.core.lineage.lineage_tutorial import PROJECT, build_tutorial_store
-from tests.tui.conftest import foreign_controls, open_version, screen_text, settle, wait_until
+from tests.helpers.lineage_tutorial import PROJECT, build_tutorial_store
+from tests.helpers.app import foreign_controls, open_version, screen_text, settle, wait_until
 from tui.screens.lineage import LineageScreen
 from tui.widgets.artifact_tree import ArtifactTree, VersionItem
 from tui.widgets.lineage_view import LineageView
@@ -48,6 +49,7 @@ async def open_project_lineage(pilot) -> None:
     assert isinstance(pilot.app.screen, LineageScreen)
 
 
+@pytest.mark.slow
 async def test_navigate_expand_collapse_explode_and_focus(store, make_app):
     build_tutorial_store(store)
     app = make_app(store)
@@ -117,6 +119,7 @@ async def test_navigate_expand_collapse_explode_and_focus(store, make_app):
         assert not isinstance(app.screen, LineageScreen)
 
 
+@pytest.mark.slow
 async def test_opens_focused_on_the_selected_version_and_jumps_back(store, make_app):
     build_tutorial_store(store)
     app = make_app(store)
@@ -147,6 +150,7 @@ async def test_opens_focused_on_the_selected_version_and_jumps_back(store, make_
         assert isinstance(node.data, VersionItem) and node.data.ref == f"{PROJECT}/mnist-raw:v0"
 
 
+@pytest.mark.slow
 async def test_enter_on_more_refocuses_where_the_marker_hangs(store, make_app):
     build_tutorial_store(store)
     app = make_app(store)
@@ -191,6 +195,7 @@ async def test_names_are_shown_literally(store, make_app):
         assert foreign_controls(app) == []
 
 
+@pytest.mark.slow
 async def test_a_new_run_appears_while_the_graph_is_open(store, make_app):
     build_tutorial_store(store)
     app = make_app(store)
@@ -225,6 +230,7 @@ class ViewApp(App):
         view.focus()
 
 
+@pytest.mark.slow
 async def test_pans_to_keep_the_cursor_on_screen():
     app = ViewApp()
     async with app.run_test(size=(40, 12)) as pilot:

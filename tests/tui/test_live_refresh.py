@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-from tests.tui.conftest import open_version, screen_text, settle, tree_labels, wait_until
+import pytest
+from tests.helpers.app import in_another_process, open_version, screen_text, settle, tree_labels, wait_until
 from tui.widgets.artifact_tree import ArtifactTree
 from tui.widgets.run_table import RunTable
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def in_another_process(store, code: str) -> subprocess.Popen:
-    script = "import sys, time, core\nstore = core.open_store(sys.argv[1])\n" + textwrap.dedent(code)
-    return subprocess.Popen([sys.executable, "-c", script, str(store.root)], cwd=ROOT)
-
-
+@pytest.mark.slow
 async def test_new_version_and_moved_alias_appear_without_a_key_press(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -51,6 +40,7 @@ async def test_new_version_and_moved_alias_appear_without_a_key_press(demo_store
         assert "aliases none" in " ".join(text.split())
 
 
+@pytest.mark.slow
 async def test_runs_starting_and_finishing_elsewhere_show_live(demo_store, make_app, tmp_path):
     go = tmp_path / "go"
     app = make_app(demo_store)
@@ -84,3 +74,29 @@ async def test_runs_starting_and_finishing_elsewhere_show_live(demo_store, make_
         finally:
             go.touch()
             writer.wait(timeout=60)
+
+
+@pytest.mark.slow
+async def test_a_killed_run_reads_crashed_without_a_key_press(demo_store, make_app, monkeypatch):
+    monkeypatch.setattr("tui.screens.runs.REREAD_S", 0.5, raising=False)
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        table = app.screen.query_one(RunTable)
+        first = table.current_run_id
+        writer = in_another_process(demo_store, """
+            run = core.init(project="demo", job_type="train", name="doomed-run", id="doomed01", store=store)
+            run.log({"train/loss": 0.5}, step=0)
+            time.sleep(120)
+        """)
+        try:
+            assert await wait_until(pilot, lambda: "● running" in screen_text(app), timeout=30)
+        finally:
+            writer.kill()
+            writer.wait(timeout=60)
+        assert await wait_until(pilot, lambda: "✗ crashed" in screen_text(app), timeout=15), screen_text(app)
+        row = next(line for line in screen_text(app).splitlines() if "doomed-run" in line)
+        assert "✗ crashed" in row
+        assert table.current_run_id == first

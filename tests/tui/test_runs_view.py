@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import OptionList
 
-from tests.tui.conftest import open_version, screen_text, settle
+from tests.helpers.app import move_to_run, open_version, screen_text, settle
 from tui.widgets.artifact_tree import ArtifactTree
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_details import RunDetails
 from tui.widgets.run_table import RunTable
 
 
-async def move_to_run(pilot, name: str) -> None:
-    table = pilot.app.screen.query_one(RunTable)
-    for _ in range(table.row_count):
-        if table.get_row_at(table.cursor_row)[0].plain == name:
-            break
-        await pilot.press("down")
-    await settle(pilot)
-    assert table.get_row_at(table.cursor_row)[0].plain == name
-
-
+@pytest.mark.slow
 async def test_runs_table_and_a_runs_tabs(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -64,6 +56,7 @@ async def test_runs_table_and_a_runs_tabs(demo_store, make_app):
         assert chart.metric == "train/loss" and "last 0.1 at step 9" in screen_text(app)
 
 
+@pytest.mark.slow
 async def test_jump_from_a_run_to_a_version_and_back(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -96,3 +89,24 @@ async def test_jump_from_a_run_to_a_version_and_back(demo_store, make_app):
         await pilot.press("escape")
         await settle(pilot)
         assert tree.cursor_node.data.ref == "demo/mnist-raw:v0"
+
+
+@pytest.mark.slow
+async def test_moving_to_another_run_with_the_chart_open_keeps_the_app_alive(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        await move_to_run(pilot, "load-digits")
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen.query_one(RunDetails).metric == "train/loss"
+        table = app.screen.query_one(RunTable)
+        await pilot.press("up" if table.cursor_row else "down")
+        await settle(pilot)
+        assert app.is_running and type(app.screen).__name__ == "RunsScreen"
+        assert app.screen.query_one(RunDetails).metric is None
+        assert "no metrics logged" in screen_text(app)
+        await move_to_run(pilot, "load-digits")
+        assert app.screen.query_one(RunDetails).metric == "train/loss"

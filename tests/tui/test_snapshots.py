@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from tests.tui.conftest import open_version, settle
+from tests.helpers.app import open_version, settle
 
 FIXED_TIME = "2025-01-01 12:00:00"
 
@@ -28,6 +28,7 @@ def snapshot_app(make_app, monkeypatch):
     return make
 
 
+@pytest.mark.slow
 def test_explorer_80x24(demo_store, snapshot_app, snap_compare):
     async def run_before(pilot):
         await open_version(pilot, "demo/mnist-raw:v1")
@@ -35,6 +36,7 @@ def test_explorer_80x24(demo_store, snapshot_app, snap_compare):
     assert snap_compare(snapshot_app(demo_store), terminal_size=(80, 24), run_before=run_before)
 
 
+@pytest.mark.slow
 def test_explorer_files_120x40(demo_store, snapshot_app, snap_compare):
     async def run_before(pilot):
         await open_version(pilot, "demo/mnist-raw:v2")
@@ -44,6 +46,7 @@ def test_explorer_files_120x40(demo_store, snapshot_app, snap_compare):
     assert snap_compare(snapshot_app(demo_store), terminal_size=(120, 40), run_before=run_before)
 
 
+@pytest.mark.slow
 def test_alias_move_dialog_80x24(demo_store, snapshot_app, snap_compare):
     async def run_before(pilot):
         await open_version(pilot, "demo/mnist-raw:v2")
@@ -56,6 +59,7 @@ def test_alias_move_dialog_80x24(demo_store, snapshot_app, snap_compare):
     assert snap_compare(snapshot_app(demo_store), terminal_size=(80, 24), run_before=run_before)
 
 
+@pytest.mark.slow
 def test_runs_chart_80x24(demo_store, snapshot_app, snap_compare):
     async def run_before(pilot):
         await settle(pilot)

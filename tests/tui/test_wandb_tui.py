@@ -10,8 +10,8 @@ from textual.widgets import DataTable
 
 import core
 from core.wandb_backend.store import WandbStore
-from tests.fake_wandb import FakeServer, api_failure
-from tests.tui.conftest import build_demo_store, open_version, screen_text, settle, tree_labels, wait_until
+from tests.helpers.fake_wandb import FakeServer, api_failure
+from tests.helpers.app import build_demo_store, open_version, screen_text, settle, tree_labels, wait_until
 from tui.app import ArtifactsApp
 from tui.widgets.artifact_tree import ArtifactTree
 
@@ -31,6 +31,7 @@ def wandb_store(server, tmp_path):
                       host="https://wandb.example")
 
 
+@pytest.mark.slow
 async def test_explorer_browses_the_server(wandb_store, make_app):
     app = make_app(wandb_store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -49,6 +50,7 @@ async def test_explorer_browses_the_server(wandb_store, make_app):
             "extra-1.txt", "labels.txt", "train.pt"}
 
 
+@pytest.mark.slow
 async def test_an_alias_added_from_the_keyboard_lands_on_the_server(server, wandb_store, make_app):
     app = make_app(wandb_store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -69,6 +71,7 @@ def app_on(store) -> ArtifactsApp:
     return ArtifactsApp(store=store, poll_interval=0.1)
 
 
+@pytest.mark.slow
 async def test_a_stalled_server_keeps_the_ui_responsive(server, wandb_store):
     server.stall = threading.Event()   # every round trip waits (up to 10 s) until the test lets it go
     app = app_on(wandb_store)
@@ -163,6 +166,7 @@ async def _lineage_text(store) -> str:
         return "\n".join(screen_text(app).splitlines()[1:])           # below the header (it names the store)
 
 
+@pytest.mark.slow
 async def test_the_lineage_screen_draws_the_same_graph_as_on_the_local_store(server, wandb_store, tmp_path):
     local = core.open_store(tmp_path / "local-demo")
     build_demo_store(local)
@@ -179,6 +183,7 @@ async def test_the_lineage_screen_draws_the_same_graph_as_on_the_local_store(ser
     assert server.count("used_artifacts") == 3   # built from the runs: one page per run and side
 
 
+@pytest.mark.slow
 async def test_ctrl_r_fetches_what_the_server_gained_since_it_was_cached(server, wandb_store, make_app):
     app = make_app(wandb_store)
     async with app.run_test(size=(100, 30)) as pilot:

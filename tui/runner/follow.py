@@ -70,7 +70,9 @@ def poll_store(
         entry = followed.get(run_id) or Followed(run.project)
         # New rows need the token to move, except the last ones of a run that just ended.
         if moved or run_id not in followed or run.state != "running":
-            update.rows[run_id] = store.history(run_id, after_step=entry.last_step)
+            # from the last step we have, again: a later run.log at that same step merges more keys into it
+            after = None if entry.last_step is None else entry.last_step - 1
+            update.rows[run_id] = store.history(run_id, after_step=after)
             update.lines[run_id] = run.log_lines(entry.last_line, LINES_PER_POLL)
             update.system[run_id] = run.system_metrics(entry.last_system)
         if run.state != "running":

@@ -128,6 +128,8 @@ class Job:
                 self.results[key] = float(value)
             elif chart_keys(key):
                 series = self.points.setdefault(key, [])
+                if series and series[-1][0] >= step:
+                    continue  # a row read again (its step got more keys later): the point is there already
                 series.append((int(step), float(value)))
                 if len(series) > MAX_POINTS:
                     series[:] = series[::2]
@@ -209,6 +211,7 @@ class Job:
             step = row.get("_step")
             if not isinstance(step, int):
                 continue
+            again = step <= self.examples and self.points != {}  # the last step read again, for its later keys
             numbers = {k: v for k, v in row.items() if not k.startswith("_") and _number(v)}
             self.add_metrics(step, numbers)
             for key, value in row.items():
@@ -216,7 +219,7 @@ class Job:
                     self.image_rows = value if isinstance(value, list) else [value]
                     self.report_run_id = self.run_id
             shown = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in numbers.items())
-            if shown and log:
+            if shown and log and not again:
                 self.add_log(f"step {step:,}: {shown}")
 
     def follow_state(self, state: str, error: str | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, MORE, Graph, Node, focus, run_node, version_node, view
-from lineage_tutorial import PROJECT, tutorial_graph
+from tests.helpers.lineage_tutorial import PROJECT, tutorial_graph
 
 
 def labels(graph: Graph) -> set[str]:

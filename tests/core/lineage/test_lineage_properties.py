@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from core.lineage.graph import Graph, Node, focus, view
 from core.lineage.layout import LIST, LR, TB, layout
-from lineage_checks import check_drawing
-from lineage_tutorial import tutorial_graph
+from tests.helpers.lineage_checks import check_drawing
+from tests.helpers.lineage_tutorial import tutorial_graph
 
 KINDS = ["run", "version", "artifact_type", "job_type", "more"]
 

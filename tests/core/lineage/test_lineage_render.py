@@ -17,8 +17,8 @@ from core.lineage import draw
 from core.lineage.graph import Graph, Node, view
 from core.lineage.layout import LIST, LR, TB, cell_width, layout
 from core.lineage.render import render
-from lineage_checks import check_drawing
-from lineage_tutorial import tutorial_graph
+from tests.helpers.lineage_checks import check_drawing
+from tests.helpers.lineage_tutorial import tutorial_graph
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [(level, width, charset) for level in ("type", "version") for width in (80, 120)
@@ -117,13 +117,13 @@ def test_wide_characters_take_two_cells():
 def test_same_graph_same_text_whatever_the_hash_seed():
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from lineage_tutorial import tutorial_graph; from core.lineage import draw, view;"
+        "from tests.helpers.lineage_tutorial import tutorial_graph; from core.lineage import draw, view;"
         "print(draw(view(tutorial_graph(), 'version'), 80) + draw(view(tutorial_graph(), 'type'), 80))"
     )
     outputs = set()
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        result = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], env=env,
+        result = subprocess.run([sys.executable, "-c", script, str(Path(__file__).resolve().parents[3])], env=env,
                                 capture_output=True, text=True, check=True)
         outputs.add(result.stdout)
     assert len(outputs) == 1

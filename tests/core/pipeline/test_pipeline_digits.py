@@ -8,6 +8,8 @@ import pytest
 
 from core.pipeline import LogLine, Metrics, Progress, StageFinished, StageStarted
 
+pytestmark = pytest.mark.slow  # every test reads the one whole pipeline run (digits_pipeline)
+
 STAGES = ["load-data", "preprocess-data", "initialize", "train", "report"]
 
 

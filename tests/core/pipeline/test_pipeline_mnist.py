@@ -9,6 +9,7 @@ from core.pipeline import DatasetUnavailableError, load_and_log, preprocess_and_
 from core.pipeline.data import load_mnist
 
 
+@pytest.mark.slow
 def test_mnist_is_read_from_idx_files_and_split_as_the_tutorial(store, tiny_mnist, tmp_path):
     import torch
 

@@ -20,6 +20,7 @@ def test_importing_the_pipeline_loads_no_torch_textual_or_rich():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_digits_look_like_mnist_and_split_the_documented_way():
     import torch
 
@@ -128,6 +129,7 @@ def test_events_are_frozen_values():
     assert LogLine("train", "x") == LogLine("train", "x")
 
 
+@pytest.mark.slow
 def test_the_training_loop_reports_through_hooks_and_learns():
     import torch
 

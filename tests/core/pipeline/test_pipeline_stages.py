@@ -24,6 +24,7 @@ from core.pipeline import (
 ONE_EPOCH = {"batch_size": 64, "epochs": 1, "batch_log_interval": 5}
 
 
+@pytest.mark.slow
 def test_reloading_unchanged_data_creates_no_new_version(store):
     first = load_and_log(project="p", store=store, dataset="digits")
     second = load_and_log(project="p", store=store, dataset="digits")
@@ -36,6 +37,7 @@ def test_reloading_unchanged_data_creates_no_new_version(store):
     assert len([e for e in store.lineage_edges("p") if e.direction == "output"]) == 2
 
 
+@pytest.mark.slow
 def test_training_on_an_older_version_named_by_alias(prepared):
     store, project, dl = prepared
     # A second preprocessing (no normalisation) becomes mnist-preprocess:v1 and takes "latest".
@@ -67,6 +69,7 @@ def test_a_stage_whose_input_was_never_logged_says_what_to_run(store):
         preprocess_and_log(project="empty", store=store)
 
 
+@pytest.mark.slow
 def test_cancelling_mid_training_ends_the_run_cancelled_with_no_model(prepared):
     store, project, dl = prepared
     events = []

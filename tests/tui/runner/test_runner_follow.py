@@ -8,8 +8,8 @@ import sys
 import textwrap
 
 import pytest
-from runner_helpers import RunnerApp, screen_text, wait_for_notification, wait_until
 
+from tests.helpers.runner import RunnerApp, screen_text, wait_for_notification, wait_until
 from tui.widgets.loss_chart import LossChart
 
 # A training script in its own process: logs a row every 50 ms until told to stop (a file appears).
@@ -49,6 +49,7 @@ def _followed(app):
     return [job for job in app.jobs.jobs if job.origin == "elsewhere"]
 
 
+@pytest.mark.slow
 async def test_run_of_another_process_appears_and_its_chart_grows_without_a_key(store, tmp_path, writer):
     process, stop = writer
     app = RunnerApp(store, tmp_path / "downloads")
@@ -78,6 +79,7 @@ async def test_run_of_another_process_appears_and_its_chart_grows_without_a_key(
         await wait_until(pilot, lambda: "elsewhere-model:v0" in screen_text(app), what="the version on screen")
 
 
+@pytest.mark.slow
 async def test_a_followed_run_whose_process_dies_shows_as_crashed(store, tmp_path, writer):
     process, _stop = writer
     app = RunnerApp(store, tmp_path / "downloads")

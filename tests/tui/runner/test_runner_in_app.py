@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from runner_helpers import wait_until
+import pytest
 
+from tests.helpers.runner import wait_until
 from tui.app import ArtifactsApp
 
 
+@pytest.mark.slow
 async def test_t_on_an_empty_store_starts_the_tutorial_and_c_cancels_it(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # downloads land in ./artifacts: keep them in tmp
     from tui.screens.explorer import ExplorerScreen

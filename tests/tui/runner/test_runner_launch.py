@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from runner_helpers import RunnerApp, screen_text, wait_until
+import pytest
 from textual.widgets import Input, Select
 
+from tests.helpers.runner import RunnerApp, screen_text, wait_until
 from tui.runner.launch_request import LaunchRequest
 from tui.screens.launch import LaunchScreen
 
@@ -18,6 +19,7 @@ async def _open_form(app, pilot, initial=None):
     return app.screen, results
 
 
+@pytest.mark.slow
 async def test_form_offers_aliases_and_versions_and_returns_a_validated_request(prepared_store, tmp_path):
     store = prepared_store
     # A second convnet version and an alias on the first, to choose from.
@@ -79,6 +81,7 @@ async def test_form_refuses_a_stage_whose_input_is_missing(store, tmp_path):
     assert results == [LaunchRequest(stage="initialize", train_config={})]
 
 
+@pytest.mark.slow
 async def test_r_opens_the_form_and_enter_queues_the_launch(store, tmp_path):
     app = RunnerApp(store, tmp_path / "downloads")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 
-from runner_helpers import PROJECT, IntegratedApp, RunnerApp, screen_text, wait_for_notification, wait_until
+import pytest
 from textual.widgets import DataTable, Input
 
+from tests.helpers.runner import PROJECT, RunnerApp, screen_text, wait_for_notification, wait_until
+from tui.app import ArtifactsApp
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid
 from tui.widgets.loss_chart import LossChart
+
+pytestmark = pytest.mark.slow  # each test trains, or runs stages, through the app
 
 
 def _collections(store) -> set[str]:
@@ -19,12 +23,13 @@ def _collections(store) -> set[str]:
 
 async def test_pipeline_on_digits_streams_progress_and_chart_then_shows_versions_and_examples(store, tmp_path,
                                                                                               monkeypatch):
-    monkeypatch.chdir(tmp_path)  # nothing lands in the repository's ./artifacts, whatever the app's download root
+    # The app itself, wired as `artifacts-tui` opens it: downloads land in ./artifacts, here the test's own directory.
+    monkeypatch.chdir(tmp_path)
     from tui.screens.explorer import ExplorerScreen
     from tui.screens.runner import RunnerScreen
     from tui.widgets.artifact_tree import ArtifactTree
 
-    app = IntegratedApp(store, tmp_path / "downloads")
+    app = ArtifactsApp(store=store)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, ExplorerScreen), what="the explorer")
         await pilot.press("r")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 
-from runner_helpers import RunnerApp
-
 from core.pipeline.events import LoggedVersion, LogLine, Metrics, Progress, StageFinished, StageStarted
+from tests.helpers.runner import RunnerApp
 
 
 def _finished_training(app) -> None:

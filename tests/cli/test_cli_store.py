@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import core
-from store_helpers import write_tree
+from tests.helpers.store import write_tree
 from tui.cli import main
 
 

@@ -1,5 +1,5 @@
-"""What the runner's tests share: a small app hosting the runner as ArtifactsApp does, a bounded wait, and the
-screen as text."""
+"""What the runner's tests share: a small app hosting the runner as ArtifactsApp does (for tests of the runner
+screen alone; the end-to-end test drives ArtifactsApp itself), a bounded wait, and the screen as text."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import time
 from pathlib import Path
 
 from textual.app import App
-from textual.binding import Binding
 
 import tui
-from tui.app import ArtifactsApp
-from tui.runner.actions import install_runner, open_launch, quit_or_confirm, start_tutorial
+from tui.runner.actions import install_runner, quit_or_confirm
 from tui.screens.runner import RunnerScreen
 
 RUNNER_CSS = Path(tui.__file__).parent / "styles" / "runner.tcss"
@@ -35,33 +33,6 @@ class RunnerApp(App):
         self.push_screen(RunnerScreen(self.store, self.jobs))
 
     def action_quit_runner(self) -> None:
-        quit_or_confirm(self)
-
-
-class IntegratedApp(ArtifactsApp):
-    """ArtifactsApp with the runner wired in the way the report asks app.py to do it (until it does)."""
-
-    CSS_PATH = [Path(tui.__file__).parent / path for path in ArtifactsApp.CSS_PATH] + [RUNNER_CSS]
-    BINDINGS = [
-        Binding("r", "launch", "Run…"),
-        Binding("t", "tutorial", "Tutorial", show=False),
-        Binding("q", "quit", "Quit"),
-    ]
-
-    def __init__(self, store, download_root: Path) -> None:
-        super().__init__(store=store)
-        self.download_root = download_root
-
-    def on_mount(self) -> None:  # Textual calls ArtifactsApp.on_mount too (handlers run along the MRO)
-        install_runner(self, self.store, download_root=self.download_root)
-
-    def action_launch(self) -> None:
-        open_launch(self)
-
-    def action_tutorial(self) -> None:
-        start_tutorial(self)
-
-    async def action_quit(self) -> None:
         quit_or_confirm(self)
 
 

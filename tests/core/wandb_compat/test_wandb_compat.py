@@ -17,8 +17,8 @@ import pytest
 import core
 from core import wandb_compat as wandb
 
-REPO = Path(__file__).resolve().parents[2]
-COMPAT = Path(__file__).parent / "compat"
+REPO = Path(__file__).resolve().parents[3]
+COMPAT = Path(__file__).parent / "tutorial"
 TUTORIAL = COMPAT / "tutorial_artifacts.py"
 JOB_TYPES = ["load-data", "preprocess-data", "initialize", "train", "report"]
 
@@ -58,6 +58,7 @@ def tutorial(tmp_path_factory):
     return store, runs, work
 
 
+@pytest.mark.slow
 def test_tutorial_runs_to_the_end_with_five_finished_runs(tutorial):
     store, runs, _ = tutorial
     assert sorted(runs) == sorted(JOB_TYPES)
@@ -65,6 +66,7 @@ def test_tutorial_runs_to_the_end_with_five_finished_runs(tutorial):
     assert {r.state for r in runs.values()} == {"finished"}
 
 
+@pytest.mark.slow
 def test_tutorial_logs_the_four_collections_with_their_metadata(tutorial):
     store, _, _ = tutorial
     got = {(c.name, c.type, c.version_count) for c in store.collections("artifacts-example")}
@@ -82,6 +84,7 @@ def test_tutorial_logs_the_four_collections_with_their_metadata(tutorial):
     assert store.artifact("artifacts-example/trained-model:latest").metadata == model_config
 
 
+@pytest.mark.slow
 def test_tutorial_lineage_connects_the_five_stages(tutorial):
     store, runs, _ = tutorial
     by_id = {r.id: r.job_type for r in runs.values()}
@@ -97,6 +100,7 @@ def test_tutorial_lineage_connects_the_five_stages(tutorial):
     assert store.artifact("artifacts-example/trained-model:v0").logged_by().job_type == "train"
 
 
+@pytest.mark.slow
 def test_tutorial_config_and_metrics_are_recorded(tutorial):
     store, runs, _ = tutorial
     assert runs["initialize"].config["hidden_layer_sizes"] == [32, 64]
@@ -114,6 +118,7 @@ def test_tutorial_config_and_metrics_are_recorded(tutorial):
     assert train.summary["validation/accuracy"] == valid_rows[-1]["validation/accuracy"]
 
 
+@pytest.mark.slow
 def test_tutorial_summary_of_tensors_holds_numbers(tutorial):
     _, runs, _ = tutorial
     summary = runs["report"].summary  # run.summary.update({"loss": <0-d tensor>, "accuracy": <0-d tensor>})
@@ -121,6 +126,7 @@ def test_tutorial_summary_of_tensors_holds_numbers(tutorial):
     assert type(summary["accuracy"]) is float and 0 <= summary["accuracy"] <= 100
 
 
+@pytest.mark.slow
 def test_tutorial_logs_32_hard_example_images(tutorial):
     from PIL import Image as PILImage
 
@@ -138,6 +144,7 @@ def test_tutorial_logs_32_hard_example_images(tutorial):
     assert len({image["path"] for image in images}) == 32
 
 
+@pytest.mark.slow
 def test_tutorial_wandb_save_keeps_the_model_files_with_their_runs(tutorial):
     store, runs, work = tutorial
     for job_type, artifact, filename in (("initialize", "convnet", "initialized_model.pth"),
@@ -149,12 +156,14 @@ def test_tutorial_wandb_save_keeps_the_model_files_with_their_runs(tutorial):
         assert kept[filename].size == (work / filename).stat().st_size
 
 
+@pytest.mark.slow
 def test_tutorial_downloads_land_where_wandb_puts_them(tutorial):
     _, _, work = tutorial
     for name in ("mnist-raw:v0", "mnist-preprocess:v0", "convnet:v0", "trained-model:v0"):
         assert any((work / "artifacts" / name).iterdir()), name
 
 
+@pytest.mark.slow
 def test_api_reads_a_version_without_a_run(tutorial, tmp_path):
     store, _, work = tutorial
     version = wandb.Api(store=store.root).artifact("artifacts-example/trained-model:latest", type="model")

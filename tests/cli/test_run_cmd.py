@@ -1,6 +1,6 @@
 """`artifacts-tui run`: the stages headless, with progress and loss lines, ending with the versions logged.
 
-(It tests `tui/commands/run_cmd.py`, the pipeline's front door; it lives beside the pipeline tests it extends.)
+(`tui/cli/run_cmd.py` is the pipeline's front door; the stages themselves are tested in tests/core/pipeline/.)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def _run(capsys, store_dir, *argv):
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_each_stage_runs_from_the_command_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     store_dir = tmp_path / "store"

@@ -20,7 +20,7 @@ from core.wandb_backend.client import (
     WandbTimeoutError,
     WandbUnreachableError,
 )
-from tests.fake_wandb import FakeServer, api_failure, comm_error
+from tests.helpers.fake_wandb import FakeServer, api_failure, comm_error
 
 ENTITY = "team"
 
@@ -401,16 +401,7 @@ def test_a_stalled_server_times_out_with_a_message(server, tmp_path):
     assert store.projects() == ["p", "q"]  # nothing half-done was kept
 
 
-@pytest.fixture
-def real_sdk():
-    """The real wandb SDK, whose process-wide setup (settings read from the environment, the wandb-core service)
-    is torn down afterwards so that the environment these tests fake does not leak into other tests."""
-    yield
-    from wandb.sdk import wandb_setup
-
-    wandb_setup.teardown()
-
-
+# `real_sdk` (tests/conftest.py): the real wandb SDK, torn down within a bound afterwards (tests/helpers/wandb_sdk.py).
 def test_without_any_key_the_real_sdk_is_never_asked_to_prompt(real_sdk, tmp_path, monkeypatch):
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("WANDB_IDENTITY_TOKEN_FILE", raising=False)
@@ -436,6 +427,7 @@ def test_the_real_sdk_failures_become_clear_lines(real_sdk, tmp_path, monkeypatc
         store.collections("p")
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
+@pytest.mark.slow
 def test_the_tutorial_stages_log_to_the_server(server, tmp_path, monkeypatch):
     from core import pipeline
 
@@ -458,7 +450,7 @@ def test_the_tutorial_stages_log_to_the_server(server, tmp_path, monkeypatch):
 # dedup, lineage, history). Every test of it is collected here too, with `store` below: writes go through `wandb.init`
 # (the fake SDK) to the fake server, reads through the fake `wandb.Api`. A new API test runs on both stores unless
 # it is listed here with the reason it cannot hold for a W&B server.
-import test_api  # noqa: E402
+from tests.core import test_api  # noqa: E402
 
 LOCAL_ONLY = {
     "test_images_land_in_history_and_media": "W&B serves media through run.file(), which WANDB_BACKEND.md leaves out",
