@@ -56,7 +56,7 @@ def poll_store(
     found: dict[str, Any] = {}
     if moved or groups:
         for project in store.projects():
-            for run in store.runs(project):
+            for run in reversed(store.runs(project)):  # oldest first: stages appear in the order they ran
                 if run.state == "running" or run.id in followed or (run.group and run.group in groups):
                     found[run.id] = run
     for run_id, entry in followed.items():

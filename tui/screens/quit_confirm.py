@@ -24,8 +24,8 @@ class QuitConfirmScreen(ModalScreen["str | None"]):
     """"N runs are active": `l` quit and leave them running, `c` cancel them and quit, `esc` stay."""
 
     BINDINGS = [
-        Binding("l,y", "answer('leave')", "Quit, leave runs running"),
-        Binding("c", "answer('cancel')", "Cancel runs and quit"),
+        Binding("l", "answer('leave')", "Quit, leave runs running"),
+        Binding("c,y", "answer('cancel')", "Cancel runs and quit"),
         Binding("n,escape", "answer(None)", "Stay"),
     ]
 

@@ -3,6 +3,7 @@ versions and the hardest examples when it ends; cancel a training; a stage that 
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -149,20 +150,23 @@ async def test_stage_that_raises_fails_its_run_and_the_app_carries_on(prepared_s
 
 
 async def test_an_unexpected_exception_is_caught_and_queued_jobs_still_run(store, tmp_path, monkeypatch):
-    import tui.runner.launch_request as launch_request
     from tui.runner.launch_request import LaunchRequest
 
-    real = launch_request._stage_call
+    # a stage that raises what no stage should: the child process runs it, so it is a user stage of the child's
+    (tmp_path / "exploding_stage.py").write_text(
+        "from core.pipeline import stage\n\n"
+        "@stage('explode')\n"
+        "def explode(run, inputs, config):\n"
+        "    raise ZeroDivisionError('division by zero in a stage')\n")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}:{os.environ.get('PYTHONPATH', '')}")
+    monkeypatch.setenv("ARTIFACTS_TUI_STAGES", "exploding_stage:explode")
+    import tui.runner.launch_request as launch_request
 
-    def explode(request, stage, *args):
-        if stage == "load-data":
-            raise ZeroDivisionError("division by zero in a stage")
-        return real(request, stage, *args)
-
-    monkeypatch.setattr(launch_request, "_stage_call", explode)
+    monkeypatch.setattr(launch_request, "_catalog", None)  # read the stages again (restored after the test)
+    launch_request.stage_catalog()
     app = RunnerApp(store, tmp_path / "downloads")
     async with app.run_test(size=(80, 24)) as pilot:
-        first = app.jobs.submit(LaunchRequest(stage="load-data"))
+        first = app.jobs.submit(LaunchRequest(stage="explode"))
         second = app.jobs.submit(LaunchRequest(stage="initialize"))
         assert second.state == "queued"
         await wait_until(pilot, lambda: not second.active, timeout=60, what="both jobs")

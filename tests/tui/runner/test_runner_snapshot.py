@@ -10,12 +10,14 @@ import math
 
 from core.pipeline.events import LoggedVersion, LogLine, Metrics, Progress, StageFinished, StageStarted
 from tests.helpers.runner import RunnerApp
+from tui.runner.job_view import Job
 
 
 def _finished_training(app) -> None:
     queue = app.jobs
-    job = queue._new_job(title="train", project="artifacts-example", state="running", epochs=3,
-                         started_at=1_700_000_000.0, device="cpu")
+    job = Job(key=1, title="train", project="artifacts-example", state="running", epochs=3,
+              started_at=1_700_000_000.0, device="cpu")
+    queue.jobs.append(job)
     job.apply(StageStarted("train", "artifacts-example", "k2v9x7qa", ("mnist-preprocess:v0", "convnet:v0")))
     for batch in range(1, 115):
         step = batch * 32

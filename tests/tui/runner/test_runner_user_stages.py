@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from runner_helpers import RunnerApp, screen_text, wait_until
+from tests.helpers.runner import RunnerApp, screen_text, wait_until
 from textual.widgets import Input, Select
 
 import core
