@@ -571,15 +571,16 @@ class Artifact:
         draft = self._drafting("add")
         if id(obj) in self._added_objs:
             return self._added_objs[id(obj)][1]
-        path, staged = media.serialize(obj, names.check_path(name))
-        if path in draft.sources() and not overwrite:
-            _discard(staged)
-            return self._draft_entry(path)
+        path, staged, created = media.serialize(obj, names.check_path(name))
         try:
+            if path in draft.sources() and not overwrite:
+                return self._draft_entry(path)
             for inner, local in sorted(staged.items()):
                 self._take(inner, local, replace=overwrite or inner != path)
         finally:
-            _discard(staged)
+            for local in created:  # the SDK's staged copies: ours are taken by now
+                with contextlib.suppress(OSError):
+                    os.remove(local)
         entry = self._draft_entry(path)
         self._added_objs[id(obj)] = (obj, entry)
         return entry
@@ -745,17 +746,6 @@ def type_name(value: Any) -> str:
 
 def _time(when) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _discard(staged: dict[str, str]) -> None:
-    """Remove the copies an SDK object staged for the throwaway artifact (ours are taken by then)."""
-    from wandb.sdk.artifacts.staging import get_staging_dir
-
-    staging = os.path.abspath(get_staging_dir())
-    for local in staged.values():
-        if os.path.abspath(local).startswith(staging + os.sep):
-            with contextlib.suppress(OSError):
-                os.remove(local)
 
 
 def coerce(artifact_or_path: Any, name: str | None, type: str | None, run_id: str) -> Any:

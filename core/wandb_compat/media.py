@@ -118,34 +118,33 @@ def table_class() -> type:
     return Table
 
 
-def as_table(obj: Any) -> Any:
-    """An SDK table read back from an artifact, as our Table (same columns, data and column types)."""
-    cls = table_class()
-    if isinstance(obj, cls) or not isinstance(obj, sdk().Table):
-        return obj
-    table = cls(columns=list(obj.columns), data=[list(row) for row in obj.data], allow_mixed_types=True)
-    table._column_types = obj._column_types  # the types as stored, not re-inferred
-    return table
-
-
 ALLOWED = ("Table", "Image", "Audio", "Video", "Html", "Object3D", "Molecule", "Bokeh", "Classes", "ImageMask",
            "BoundingBoxes2D", "JoinedTable", "PartitionedTable")
 
 
-def serialize(obj: Any, name: str) -> tuple[str, dict[str, str]]:
-    """Store `obj` as the SDK would at `name` inside an artifact -> (its path, e.g. "preds.table.json", and
-    {path inside the artifact: staged file} of every file that takes: the JSON and the media it refers to)."""
+def serialize(obj: Any, name: str) -> tuple[str, dict[str, str], list[str]]:
+    """Store `obj` as the SDK would at `name` inside an artifact -> (its path, e.g. "preds.table.json",
+    {path inside the artifact: staged file} of every file that takes (the JSON and the media it refers to), and
+    the SDK's staged copies to delete once they are taken)."""
+    from wandb.sdk.artifacts.staging import get_staging_dir
+
     wandb = sdk()
     value = to_sdk(obj)
     allowed = tuple(getattr(wandb, n) for n in ALLOWED if hasattr(wandb, n))
     if not isinstance(value, allowed):
         raise TypeError(f"Found object of type {obj.__class__}, expected one of: {allowed}")
+    staging = get_staging_dir()
+    before = set(os.listdir(staging)) if os.path.isdir(staging) else set()
     scratch = wandb.Artifact("wandb-compat-staging", "staging")
-    entry = scratch.add(value, name)
+    try:
+        entry = scratch.add(value, name)
+    finally:
+        created = [os.path.join(staging, f) for f in set(os.listdir(staging)) - before] \
+            if os.path.isdir(staging) else []
     staged = {path: e.local_path for path, e in scratch.manifest.entries.items()}
     if getattr(value, "_artifact_target", None) is not None and value._artifact_target.artifact is scratch:
         value._artifact_target = None  # the throwaway artifact is no target of the object's later logging
-    return entry.path, staged
+    return entry.path, staged, created
 
 
 def object_path(paths, name: str) -> tuple[str, type] | None:
