@@ -98,7 +98,7 @@ class Api:
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         try:
             self.artifact(name, type)
-        except NotFoundError:
+        except (NotFoundError, ValidationError):  # our CommErrors are one of these
             return False
         return True
 
@@ -147,7 +147,7 @@ class Api:
     def artifact_collection_exists(self, name: str, type: str) -> bool:
         try:
             self.artifact_collection(type, name)
-        except NotFoundError:
+        except (NotFoundError, ValidationError):
             return False
         return True
 
