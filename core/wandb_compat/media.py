@@ -133,6 +133,7 @@ def serialize(obj: Any, name: str) -> tuple[str, dict[str, str], list[str]]:
     allowed = tuple(getattr(wandb, n) for n in ALLOWED if hasattr(wandb, n))
     if not isinstance(value, allowed):
         raise TypeError(f"Found object of type {obj.__class__}, expected one of: {allowed}")
+    _detach(value)
     staging = get_staging_dir()
     before = set(os.listdir(staging)) if os.path.isdir(staging) else set()
     scratch = wandb.Artifact("wandb-compat-staging", "staging")
@@ -145,6 +146,18 @@ def serialize(obj: Any, name: str) -> tuple[str, dict[str, str], list[str]]:
     if getattr(value, "_artifact_target", None) is not None and value._artifact_target.artifact is scratch:
         value._artifact_target = None  # the throwaway artifact is no target of the object's later logging
     return entry.path, staged, created
+
+
+def _detach(value: Any) -> None:
+    """Objects read from an artifact (the images of a table got by `art.get`) are copied into the new one, not
+    referenced: an SDK reference to another artifact resolves through a server. The store keeps one blob of
+    equal bytes all the same."""
+    if getattr(value, "_artifact_source", None) is not None:
+        value._artifact_source = None
+    for row in getattr(value, "data", None) if isinstance(value, sdk().Table) else ():
+        for cell in row:
+            if getattr(cell, "_artifact_source", None) is not None:
+                cell._artifact_source = None
 
 
 def object_path(paths, name: str) -> tuple[str, type] | None:
