@@ -135,6 +135,19 @@ class Artifact:
             yield handle
         self._add_checked(path, target, overwrite=False)
 
+    def remove(self, path: str) -> list[str]:
+        """Remove the file at `path`, or every file under the directory `path`; -> the paths removed (a
+        ValidationError when there is none)."""
+        path = names.check_path(path)
+        gone = [p for p in self._sources if p == path or p.startswith(path + "/")]
+        if not gone:
+            raise ValidationError(f"artifact {self.name!r} has no file or directory {path!r}")
+        for p in gone:
+            del self._sources[p]
+            self._confined.pop(p, None)
+        self._dirs = {parent for p in self._sources for parent in _parents(p)}
+        return gone
+
     # -- reading ----------------------------------------------------------------------------------------------
     def sources(self) -> dict[str, Path]:
         """path inside the artifact -> file on disk, sorted by path."""
@@ -225,3 +238,10 @@ def coerce_for_logging(artifact, name: str | None, type_: str | None, aliases) -
     for alias in wanted:
         names.check_alias(alias)
     return artifact, wanted
+
+
+def _parents(path: str) -> Iterator[str]:
+    parent = path.rpartition("/")[0]
+    while parent:
+        yield parent
+        parent = parent.rpartition("/")[0]

@@ -22,16 +22,18 @@ from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # from version N to N + 1, inside one BEGIN IMMEDIATE with the user_version bump; a bare name is that table's
 # CREATE statement as schema.sql has it
 MIGRATIONS: dict[int, list[str]] = {
     1: ["ALTER TABLE checksum_cache ADD COLUMN ctime_ns INTEGER NOT NULL DEFAULT -1"],  # -1 never matches: re-hash
     2: ["pinned_blobs"],
     3: ["ALTER TABLE runs ADD COLUMN progress TEXT", "run_logs", "system_metrics", "launches"],
+    4: ["ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'", "links"],
 }
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
-                    "run_files", "checksum_cache", "pinned_blobs", "run_logs", "system_metrics", "launches"})
+                    "run_files", "checksum_cache", "pinned_blobs", "run_logs", "system_metrics", "launches",
+                    "links"})
 DEFAULT_TIMEOUT = 30.0
 
 

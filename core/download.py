@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core import names
 from core.blobs import copy_hashing
-from core.errors import IntegrityError, ValidationError
+from core.errors import IntegrityError, NotFoundError, ValidationError
 from core.hashing import CHUNK, PROCESS_CACHE, StatKey, b64, new_hasher
 
 _FICLONE = 0x40049409
@@ -179,13 +179,21 @@ def _write_one(blobs, version, entry, dir_fd: int, name: str, where: Path) -> No
     PROCESS_CACHE.put(StatKey.of(where, st), version.alg, entry.digest)  # a second download reads nothing
 
 
-def download(blobs, version, root: str | os.PathLike | None = None) -> Path:
-    """Copy `version`'s files from the blob store `blobs` (a `core.blobs.BlobStore`) to `root`; -> the root."""
+def download(blobs, version, root: str | os.PathLike | None = None, paths=None) -> Path:
+    """Copy `version`'s files from the blob store `blobs` (a `core.blobs.BlobStore`) to `root`; -> the root.
+    `paths`: only the files at these paths inside the version (an unknown path is a NotFoundError)."""
     base = Path(root) if root is not None else version.default_root()
+    entries = version.files()
+    if paths is not None:
+        wanted = set(paths)
+        entries = [e for e in entries if e.path in wanted]
+        missing = wanted - {e.path for e in entries}
+        if missing:
+            raise NotFoundError(f"{version.full_name} has no file {sorted(missing)[0]!r}")
     base.mkdir(parents=True, exist_ok=True)
     dirs = _Dirs(base)
     try:
-        for entry in version.files():
+        for entry in entries:
             names.check_path(entry.path)  # validated when logged; checked again before any filesystem call
             parts = tuple(entry.path.split("/"))
             where = base.joinpath(*parts)

@@ -89,6 +89,20 @@ def check_alias(alias: object, *, allow_latest: bool = False) -> str:
     return alias
 
 
+_TAG = re.compile(r"^[-\w]+( +[-\w]+)*$")
+
+
+def check_tags(tags: object) -> list[str]:
+    """Artifact tags as the wandb SDK takes them: a string or a list of strings of letters, digits, '-' and '_',
+    words separated by spaces; duplicates dropped, the first kept. -> the list."""
+    items = [tags] if isinstance(tags, str) else list(tags or ())
+    for tag in items:
+        if not isinstance(tag, str) or not _TAG.match(tag) or len(tag) > MAX_NAME:
+            raise ValidationError(f"artifact tag {tag!r} is not valid: tags hold letters, digits, '-' and '_', "
+                                  "words separated by spaces")
+    return list(dict.fromkeys(items))
+
+
 def check_project(project: object) -> str:
     if not isinstance(project, str) or not project:
         raise ValidationError(f"project name must be a non-empty string, got {project!r}")

@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 4 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 5 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS versions (
     description TEXT,
     metadata TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
     UNIQUE (collection_id, idx),
     UNIQUE (collection_id, digest)
 );
@@ -147,4 +148,19 @@ CREATE TABLE IF NOT EXISTS launches (
     created_at REAL NOT NULL,
     started_at REAL,
     ended_at REAL
+);
+
+-- a version linked into another collection (W&B's `link_artifact`, a registry's collection): numbered v0, v1, ...
+-- in link order within (project, collection); "latest" is the newest link, the other aliases are held here
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    project_id INTEGER NOT NULL REFERENCES projects(id),
+    collection TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    run_pk INTEGER REFERENCES runs(id),
+    created_at REAL NOT NULL,
+    UNIQUE (project_id, collection, idx),
+    UNIQUE (project_id, collection, version_id)
 );

@@ -16,13 +16,16 @@ from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core.download import download
 from core.errors import IntegrityError, NotFoundError, ValidationError
-from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo, utc
+from core.values import (
+    ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
+)
 
 HEARTBEAT_STALE_S = 60.0
+_KEEP = object()  # update_version: a field not given is kept
 HOST = socket.gethostname()
 
 _VERSION_SELECT = """
-SELECT v.id, v.idx, v.digest, v.alg, v.size, v.file_count, v.description, v.metadata, v.created_at,
+SELECT v.id, v.idx, v.digest, v.alg, v.size, v.file_count, v.description, v.metadata, v.created_at, v.tags,
        c.name AS cname, c.type AS ctype, p.name AS pname,
        (SELECT group_concat(a.alias, char(31)) FROM aliases a WHERE a.version_id = v.id) AS alias_list
 FROM versions v JOIN collections c ON c.id = v.collection_id JOIN projects p ON p.id = c.project_id
@@ -126,6 +129,7 @@ class Store:
             aliases=_sorted_aliases(row["alias_list"]), digest=row["digest"], size=row["size"],
             file_count=row["file_count"], metadata=json.loads(row["metadata"]), description=row["description"],
             created_at=utc(row["created_at"]), alg=row["alg"], id=row["id"], _store=self,
+            tags=json.loads(row["tags"]),
         )
 
     def _run(self, row) -> RunInfo:
@@ -329,8 +333,76 @@ class Store:
                             (run._pk, -1.0 if after is None else float(after)))
         return [{"_timestamp": r["at"], **json.loads(r["data"])} for r in rows]
 
-    def download_version(self, version: ArtifactVersion, root=None) -> Path:
-        return download(self.blobs, version, root)
+    def download_version(self, version: ArtifactVersion, root=None, *, paths=None) -> Path:
+        """Copy the version's files (or only those at `paths`) to `root` (default ./artifacts/name:vN)."""
+        return download(self.blobs, version, root, paths)
+
+    # -- editing a logged version (W&B's `artifact.description = ...; artifact.save()`) ------------------------
+    def update_version(self, version: ArtifactVersion, *, description=_KEEP, metadata=_KEEP,
+                       tags=_KEEP) -> ArtifactVersion:
+        """Change a committed version's description, metadata or tags (its files never change); -> the version
+        as stored now. A field left out is kept."""
+        sets, params = [], []
+        if description is not _KEEP:
+            sets.append("description = ?")
+            params.append(names.check_text(description, "description"))
+        if metadata is not _KEEP:
+            sets.append("metadata = ?")
+            params.append(json.dumps(names.check_metadata(metadata), allow_nan=False, separators=(",", ":")))
+        if tags is not _KEEP:
+            sets.append("tags = ?")
+            params.append(json.dumps(names.check_tags(tags)))
+        if sets:
+            with self.db.write() as conn:
+                cur = conn.execute(f"UPDATE versions SET {', '.join(sets)} WHERE id = ?", (*params, version.id))
+                if cur.rowcount == 0:
+                    raise NotFoundError(f"version {version.full_name} no longer exists")
+        return self.version_by_id(version.id)
+
+    # -- links (core.links): a version linked into another collection, as W&B's link_artifact --------------
+    def link_version(self, version: ArtifactVersion, project: str, collection: str, aliases=(),
+                     run_id: str | None = None) -> Link:
+        """Link `version` into project/collection (created on first use) with `aliases`; linking it again adds
+        the aliases to its link. `run_id`: the run that linked it. -> the Link."""
+        from core import links
+
+        return links.link_version(self, version, project, collection, aliases,
+                                  None if run_id is None else self._run_pk(run_id))
+
+    def unlink(self, link: Link) -> None:
+        from core import links
+
+        links.unlink(self, link)
+
+    def version_links(self, version: ArtifactVersion) -> list[Link]:
+        """Where this version is linked, oldest link first."""
+        from core import links
+
+        return links.version_links(self, version)
+
+    def links(self, project: str, collection: str) -> list[Link]:
+        """The links of a linked collection, v0 first; [] for an unknown one."""
+        from core import links
+
+        return links.collection_links(self, project, collection)
+
+    def link(self, ref: str, project: str | None = None) -> Link:
+        """'project/collection:alias' or ':vN' of a linked collection (no alias: latest) -> the Link."""
+        from core import links
+
+        return links.resolve(self, ref, project)
+
+    def set_link_aliases(self, link: Link, aliases) -> Link:
+        """Make `aliases` the link's own (what W&B's `linked.aliases = [...]; linked.save()` does)."""
+        from core import links
+
+        return links.set_link_aliases(self, link, aliases)
+
+    def link_collections(self, project: str) -> list[Collection]:
+        """The linked collections of a project (their type is their versions'), by name."""
+        from core import links
+
+        return links.link_collections(self, project)
 
     # -- aliases ----------------------------------------------------------------------------------------------
     def add_alias(self, version: ArtifactVersion, alias: str) -> None:

@@ -81,6 +81,7 @@ class ArtifactVersion:
     alg: str
     id: int = field(repr=False)
     _store: "Store" = field(repr=False, compare=False)
+    tags: list[str] = field(default_factory=list)  # W&B's artifact tags, set after logging (store.update_version)
 
     @property
     def version(self) -> str:
@@ -120,6 +121,34 @@ class ArtifactVersion:
 
     def used_by(self) -> list["RunInfo"]:
         return self._store.version_used_by(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Link:
+    """A version linked into another collection (W&B's `link_artifact`; a registry's collection): there it is
+    `collection:v{index}` with its own aliases, its files and lineage those of `version`."""
+
+    project: str       # where it is linked: a project, or a registry such as "wandb-registry-model"
+    collection: str
+    index: int
+    aliases: list[str]  # "latest" first on the newest link of the collection
+    version: ArtifactVersion
+    created_at: datetime
+    id: int = field(repr=False)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.collection}:v{self.index}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.project}/{self.collection}:v{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Link) and other.id == self.id and other.version == self.version
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,10 +5,12 @@ W&B's own SDK cannot use artifacts offline (`use_artifact` raises in offline mod
 version); changing the import line is all it takes to run such a script on an air-gapped node.
 
 Provided, behaving as the SDK does: `init` (a run that is also a context manager; sets `wandb.run`,
-`wandb.config`, `wandb.summary`), `config` (attribute and item access, `update`, `**config`), `log`, `summary`
-(torch/numpy scalars and 0-d tensors become numbers), `Artifact`, `use_artifact`, `log_artifact`, `save`,
-`Image`, `finish`, `Api().artifact(...)`. Anything else of the SDK (`wandb.Table`, `wandb.watch`, `run.url`,
-`Api().runs`, ...) raises `NotAvailableOfflineError` naming it, rather than silently losing data.
+`wandb.config`, `wandb.summary`), `config` (attribute and item access, `update`, `**config`), `log` (numbers,
+images, tables), `summary` (torch/numpy scalars and 0-d tensors become numbers), `Artifact` (drafts, objects
+inside them, the logged version, editing, links: see `artifacts.py`), `Table` and `Image` (`media.py`),
+`use_artifact`, `log_artifact`, `log_model`, `use_model`, `link_model`, `link_artifact`, `save`, `finish`,
+`Api()` reads (`api.py`) and `errors` (the SDK's own classes). Anything else of the SDK (`wandb.watch`,
+`run.url`, `wandb.plot`, ...) raises `NotAvailableOfflineError` naming it, rather than silently losing data.
 
 Decisions:
 - Store: `init(store=...)` (a `core.Store` or a path), else `core.open_store()` ($ARTIFACTS_TUI_HOME, ...).
@@ -23,6 +25,10 @@ Decisions:
   (`reinit=True` / "finish_previous", or by default in a notebook), or starts another beside it
   ("create_new", which leaves `wandb.run` alone).
 - `login()` returns True and does nothing: there is no account offline, and nothing is lost.
+- `log({"preds": table})` stores the table as the SDK does: in an artifact `run-<run id>-preds` of type
+  "run_table" (at `preds.table.json`), the history row holding a "table-file" pointing at it.
+- `link_artifact` / `link_model` record the link in the store (`Store.link_version`); the model registry of
+  `link_model` is the project "model-registry", as in the SDK.
 - `wandb.save(path)` keeps the file with the run (`RunInfo.files()`); policy "live" saves it now and again at
   finish if it changed, "end" at finish (the file may be written after the call), "now" once. A glob is expanded
   when `save` is called, as in the SDK; a path or glob that matches no file is an error or a warning, never
@@ -45,15 +51,26 @@ from typing import Any
 from core import names, writes
 from core.errors import ValidationError
 from core.run import Config, Run
-from core.wandb_compat.objects import (
-    Api, Artifact, Error, Image, LoggedArtifact, NotAvailableOfflineError, Settings, UsageError, unavailable,
-    unwrap, wrap,
-)
+from core.wandb_compat import artifacts as _artifacts
+from core.wandb_compat import errors
+from core.wandb_compat.api import Api
+from core.wandb_compat.artifacts import Artifact
+from core.wandb_compat.errors import Error, NotAvailableOfflineError, UsageError, unavailable
+from core.wandb_compat.media import Image, from_sdk_image, is_sdk_value, table_class
+from core.wandb_compat.run_artifacts import ArtifactMethods
 
 __all__ = [
-    "Api", "Artifact", "Error", "Image", "NotAvailableOfflineError", "Settings", "UsageError", "config", "finish",
-    "init", "log", "log_artifact", "login", "run", "save", "summary", "use_artifact",
+    "Api", "Artifact", "Error", "Image", "NotAvailableOfflineError", "Settings", "Table", "UsageError", "config",
+    "errors", "finish", "init", "link_artifact", "link_model", "log", "log_artifact", "log_model", "login", "run",
+    "save", "summary", "use_artifact", "use_model",
 ]
+
+class Settings:
+    """Accepted so that `wandb.init(settings=wandb.Settings(...))` runs; no setting changes anything offline."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.__dict__.update(settings)
+
 
 _SWITCHES = ("resume", "resume_from", "fork_from", "save_code", "tensorboard", "sync_tensorboard", "monitor_gym")
 
@@ -132,7 +149,7 @@ def _kept(field: str, column: str | None):
     return property(get, set)
 
 
-class CompatRun(Run):
+class CompatRun(ArtifactMethods, Run):
     """The run `wandb_compat.init` returns: `core.Run` with the SDK's signatures, artifacts as the SDK's objects,
     and a clear error for any Run feature we do not provide."""
 
@@ -163,20 +180,26 @@ class CompatRun(Run):
     # -- the SDK's signatures ---------------------------------------------------------------------------------
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """As `wandb.log`: `commit=False` keeps the step open, so the next row merges into it."""
+        """As `wandb.log`: `commit=False` keeps the step open, so the next row merges into it. A `wandb.Table`
+        is logged as the SDK logs it (see the module docstring); the SDK's `wandb.Image` is taken as ours."""
         if commit is False and step is None:
             step = self.step
+        if isinstance(data, Mapping) and any(is_sdk_value(v) or isinstance(v, (list, tuple)) for v in data.values()):
+            self._check_open()
+            data = {key: self._media(key, value) for key, value in data.items()}
         super().log(data, step=step, commit=commit)
 
-    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: Any = None,
-                     use_as: str | None = None) -> LoggedArtifact:
-        return wrap(super().use_artifact(unwrap(artifact_or_name), type=type))
-
-    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                     aliases: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> LoggedArtifact:
-        if tags:
-            raise unavailable("wandb.Run.log_artifact(tags=...)")
-        return wrap(super().log_artifact(artifact_or_path, name=name, type=type, aliases=aliases))
+    def _media(self, key: Any, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [from_sdk_image(v) for v in value]
+        if not is_sdk_value(value):
+            return value
+        if isinstance(value, table_class()) or type(value).__name__ == "Table":
+            return self._log_table(str(key), value)
+        converted = from_sdk_image(value)
+        if converted is value:
+            raise unavailable(f"wandb.log of {type(value).__name__}")
+        return converted
 
     def save(self, glob_str: str | os.PathLike | bytes, base_path: str | os.PathLike | None = None,
              policy: str = "live", glob: bool = True) -> list[str]:
@@ -338,6 +361,8 @@ def init(entity: str | None = None, project: str | None = None, dir: Any = None,
         cfg = {k: v for k, v in cfg.items() if k not in set(config_exclude_keys)}
     from core.store import Store, open_store
 
+    if entity:
+        _artifacts.remember_entity(entity)
     the_store = store if isinstance(store, Store) else open_store(store)
     new = CompatRun(the_store, project or os.environ.get("WANDB_PROJECT") or "uncategorized", job_type, cfg,
                     name, run_id=id, tags=tuple(tags or ()), notes=notes, group=group)
@@ -371,13 +396,30 @@ def save(glob_str: Any, base_path: Any = None, policy: str = "live", glob: bool 
 
 
 def use_artifact(artifact_or_name: Any, type: str | None = None, aliases: Any = None,
-                 use_as: str | None = None) -> LoggedArtifact:
+                 use_as: str | None = None) -> Artifact:
     return _current("use_artifact").use_artifact(artifact_or_name, type=type, aliases=aliases)
 
 
 def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                 aliases: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> LoggedArtifact:
+                 aliases: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> Artifact:
     return _current("log_artifact").log_artifact(artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
+
+
+def log_model(path: Any, name: str | None = None, aliases: Iterable[str] | None = None) -> None:
+    _current("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    return _current("use_model").use_model(name)
+
+
+def link_model(path: Any, registered_model_name: str, name: str | None = None,
+               aliases: Iterable[str] | None = None) -> Artifact:
+    return _current("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
+def link_artifact(artifact: Any, target_path: str, aliases: Iterable[str] | None = None) -> Artifact:
+    return _current("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -392,6 +434,12 @@ def login(*args: Any, **kwargs: Any) -> bool:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Table":  # the SDK's class, imported when a script first names it
+        return table_class()
+    if name == "__version__":  # the installed SDK's, read without importing it
+        from importlib.metadata import version
+
+        return version("wandb")
     if name.startswith("__") and name.endswith("__"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     raise unavailable(f"wandb.{name}")

@@ -9,7 +9,8 @@ import sys
 
 HEAVY = ("textual", "rich", "torch", "wandb", "tui")
 STORE_MODULES = ("core", "core.store", "core.writes", "core.run", "core.blobs", "core.db", "core.artifact",
-                 "core.download", "core.names", "core.hashing", "core.values", "core.atomic", "core.media")
+                 "core.download", "core.names", "core.hashing", "core.values", "core.atomic", "core.media",
+                 "core.links")
 
 
 def loaded_after(code: str) -> set[str]:

@@ -210,7 +210,8 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_versions(store, version, 
     conn = sqlite3.connect(store.root / "store.db")
     conn.execute("ALTER TABLE checksum_cache DROP COLUMN ctime_ns")  # what schema 1 had, and no more
     conn.execute("ALTER TABLE runs DROP COLUMN progress")
-    for table in ("pinned_blobs", "run_logs", "system_metrics", "launches"):
+    conn.execute("ALTER TABLE versions DROP COLUMN tags")
+    for table in ("pinned_blobs", "run_logs", "system_metrics", "launches", "links"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
@@ -218,5 +219,6 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_versions(store, version, 
     reopened = core.open_store(store.root)
     assert [v.qualified_name for v in reopened.versions("p", "data")] == ["data:v0"]
     columns = [r["name"] for r in reopened.db.read("PRAGMA table_info(checksum_cache)")]
-    assert "ctime_ns" in columns and {"pinned_blobs", "run_logs", "launches"} <= reopened.db.tables()
+    assert "ctime_ns" in columns and {"pinned_blobs", "run_logs", "launches", "links"} <= reopened.db.tables()
+    assert reopened.versions("p", "data")[0].tags == []
     assert reopened.verify() == []
