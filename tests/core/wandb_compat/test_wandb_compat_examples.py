@@ -1,4 +1,4 @@
-"""W&B-style example scripts (tests/core/compat/examples/), each with only its import line changed, run as scripts
+"""W&B-style example scripts (tests/core/wandb_compat/examples/), each with only its import line changed, run as scripts
 in one working directory and one store, and what they logged checked in the store."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 import core
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = Path(__file__).parent / "compat" / "examples"
+EXAMPLES = Path(__file__).parent / "examples"
 
 
 @pytest.fixture(scope="module")
