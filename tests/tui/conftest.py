@@ -3,10 +3,20 @@ clock. The helpers the tests call (`settle`, `open_version`, `screen_text`, ...)
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.helpers.app import build_demo_store, frozen_clock
 from tui.app import ArtifactsApp
+
+
+@pytest.fixture(autouse=True)
+def _venv_on_path(monkeypatch):
+    """As in an activated venv: `artifacts-tui` is on PATH, so hints name it plainly (the same on every machine)."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 @pytest.fixture

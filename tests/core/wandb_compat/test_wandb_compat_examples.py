@@ -12,7 +12,7 @@ import pytest
 
 import core
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = Path(__file__).parent / "examples"
 
 
