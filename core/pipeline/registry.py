@@ -99,7 +99,7 @@ class Stage:
     outputs: tuple[str, ...] = ()
     label: str = ""
     description: str = ""
-    config: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict, hash=False)
     uses_training_config: bool = False
     uses_dataset: bool = False
     steps: tuple[str, ...] = ()

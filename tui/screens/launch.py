@@ -13,6 +13,8 @@ stage or project, or ctrl+r, reads them again.
 from __future__ import annotations
 
 import asyncio
+import json
+import shlex
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +29,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from core.errors import ArtifactsError, NotFoundError, ValidationError
 from core.pipeline.config import OPTIMIZERS, TrainConfig
 from core.pipeline.registry import DATASET_LABELS
+from core.pipeline.user_stages import parse_config_args
 from tui.format import describe_error
 from tui.runner.launch_request import (
     LaunchRequest,
@@ -79,9 +82,6 @@ def _stage_options() -> list[tuple[str, str]]:
 
 def _settings_text(settings: dict[str, Any]) -> str:
     """A user stage's settings as the form's field shows them: `lr=0.01 epochs=3` (quoted where needed)."""
-    import json
-    import shlex
-
     return " ".join(shlex.quote(f"{k}={v if isinstance(v, str) else json.dumps(v)}") for k, v in settings.items())
 
 
@@ -271,10 +271,6 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
             config["device"] = None if device == "auto" else device
         settings: dict[str, Any] = {}
         if self.query_one("#launch-config-row").display:
-            import shlex
-
-            from core.pipeline.user_stages import parse_config_args
-
             text = self.query_one("#launch-config", Input).value
             try:
                 pairs = shlex.split(text)
