@@ -228,6 +228,13 @@ class Store:
         rows = self.db.read(_RUN_SELECT + " WHERE r.project_id = ? ORDER BY r.created_at DESC, r.id DESC", (pid,))
         return [self._run(r) for r in rows]
 
+    def runs_since(self, when: float) -> list[RunInfo]:
+        """Runs of every project that are running or were written at or after `when` (UTC seconds), oldest first:
+        what a follower polls, at a cost that grows with what changed, not with the store."""
+        rows = self.db.read(_RUN_SELECT + " WHERE r.state = 'running' OR r.updated_at >= ? OR r.heartbeat_at >= ? "
+                            "ORDER BY r.created_at, r.id", (float(when), float(when)))
+        return [self._run(r) for r in rows]
+
     def run(self, project: str, run_id: str) -> RunInfo:
         pid = self._project_id(project, required=True)
         row = self.db.read_one(_RUN_SELECT + " WHERE r.project_id = ? AND r.run_id = ?", (pid, run_id))

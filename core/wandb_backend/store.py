@@ -389,6 +389,12 @@ class WandbStore:
     def runs(self, project: str) -> list[RunInfo]:
         return self.runs_side.runs(project)
 
+    def runs_since(self, when: float) -> list[RunInfo]:
+        """The session's listing (refreshed by `refresh()`): runs running, or updated at or after `when`."""
+        found = [r for p in self.projects() for r in self.runs(p)
+                 if r.state == "running" or r.updated_at.timestamp() >= when]
+        return sorted(found, key=lambda r: r.created_at)
+
     def run(self, project: str, run_id: str) -> RunInfo:
         return self.runs_side.run(project, run_id)
 

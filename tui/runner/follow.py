@@ -40,7 +40,8 @@ LINES_PER_POLL = 500  # a burst of output is read over a few polls, never in one
 
 
 def poll_store(
-    store: Any, seen_token: int | None, followed: Mapping[str, Followed], groups: frozenset[str], recheck: bool
+    store: Any, seen_token: int | None, followed: Mapping[str, Followed], groups: frozenset[str], recheck: bool,
+    since: float = 0.0,
 ) -> FollowUpdate | None:
     """What changed since `seen_token`; None when nothing did and no followed run needs its state re-read.
 
@@ -55,10 +56,11 @@ def poll_store(
         return None
     found: dict[str, Any] = {}
     if moved or groups:
-        for project in store.projects():
-            for run in reversed(store.runs(project)):  # oldest first: stages appear in the order they ran
-                if run.state == "running" or run.id in followed or (run.group and run.group in groups):
-                    found[run.id] = run
+        # only what is running or was written since the last poll (oldest first: stages appear in the order they
+        # ran, a short one that began and ended between two polls included)
+        for run in store.runs_since(since):
+            if run.state == "running" or run.id in followed or (run.group and run.group in groups):
+                found[run.id] = run
     for run_id, entry in followed.items():
         if run_id not in found:
             try:

@@ -17,6 +17,7 @@ raises its cancellation and logs nothing), SIGKILL after a grace period. A child
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from functools import partial
@@ -48,6 +49,7 @@ __all__ = ["JobQueue"]
 
 FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second
 POLL_INTERVAL_S = 0.5  # store.change_token() reads
+SINCE_MARGIN_S = 5.0  # a poll asks for runs written since the previous one, minus this (clocks, slow commits)
 RECHECK_S = 2.0  # followed runs' states are re-read this often even when the store is still (a dead writer)
 
 
@@ -82,6 +84,7 @@ class JobQueue:
         self._last_recheck = 0.0
         self._next_poll_now = False
         self._elsewhere_keys = 0
+        self._since = time.time() - 60.0  # running runs always come; ended ones only when written since a poll
 
     # -- wiring -------------------------------------------------------------------------------------------------
 
@@ -231,6 +234,9 @@ class JobQueue:
     def _spawn(self, job: Job, gpu: str | None, device: str) -> None:
         launch = self.book.get(job.key)
         env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {}
+        if gpu is None and self.slots > 1 and "OMP_NUM_THREADS" not in os.environ:
+            # CPU slots share the cores: torch's threads per child so that N children do not oversubscribe them
+            env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // self.slots))
         child_device = "cuda" if gpu is not None else job.request.train_config.get("device")
         argv = child_argv(job.request, store_args=self.store.cli_args(), group=job.group, device=child_device,
                           download_root=self.download_root)
@@ -389,14 +395,16 @@ class JobQueue:
                     for run_id, f in self._followed.items()}
         groups = frozenset(g for g, job in self._by_group.items() if job.active or job.ended_at is None)
         self._polling = True
-        self.app.run_worker(partial(self._poll, self._token, followed, groups, recheck or bool(groups)),
+        since, self._since = self._since, time.time() - SINCE_MARGIN_S
+        self.app.run_worker(partial(self._poll, self._token, followed, groups, recheck, since),
                             name="runner-follow", group="runner-follow", thread=True, exit_on_error=False)
 
-    def _poll(self, token: int | None, followed: dict, groups: frozenset[str], recheck: bool) -> None:
+    def _poll(self, token: int | None, followed: dict, groups: frozenset[str], recheck: bool, since: float) -> None:
         try:
-            result = poll_store(self.store, token, followed, groups, recheck)
-        except Exception:  # noqa: BLE001 - a busy or damaged store: the next poll tries again
+            result = poll_store(self.store, token, followed, groups, recheck, since)
+        except Exception:  # noqa: BLE001 - a busy or damaged store: the next poll tries again, from the same time
             result = None
+            self._since = min(self._since, since)
         self._poll_result = result
         self._polling = False
 

@@ -514,6 +514,8 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     train = call("run", "p", scenario.train)
     assert train in call("runs", "p") and [r["_step"] for r in call("history", scenario.train)] == [0, 1, 2, 3, 4]
     assert any(e.run_id == scenario.train for e in call("lineage_edges", "p"))
+    assert {r.id for r in call("runs_since", 0)} >= {scenario.train, scenario.other}
+    assert all(r.state == "running" for r in call("runs_since", 4e9))  # nothing written in the future
     assert isinstance(call("media_path", scenario.train, "media/plot.png"), type(tmp_path))
     assert [f.path for f in call("version_files", best)] == ["sub/val.txt", "train.txt"]
     assert {s.path for s in call("version_file_states", best, tmp_path / "dl")} == {"sub/val.txt", "train.txt"}
