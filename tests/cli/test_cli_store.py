@@ -12,14 +12,7 @@ import pytest
 
 import core
 from tests.helpers.store import write_tree
-from tui.cli import main
-
-
-def cli(*args: str) -> int:
-    try:
-        return main(list(args))
-    except SystemExit as exc:  # argparse's usage errors
-        return exc.code
+from tests.helpers.cli import cli
 
 
 @pytest.fixture

@@ -9,17 +9,10 @@ import pytest
 
 import core
 from tests.helpers.lineage_tutorial import PROJECT, build_tutorial_store
-from tui.cli import main
+from tests.helpers.cli import cli
 from tui.cli.lineage_cmd import lineage_text
 
 GOLDEN = Path(__file__).resolve().parents[1] / "core" / "lineage" / "golden"
-
-
-def cli(*args: str) -> int:
-    try:
-        return main(list(args))
-    except SystemExit as exc:  # argparse's usage errors
-        return exc.code
 
 
 @pytest.fixture
