@@ -91,7 +91,8 @@ def quit_or_confirm(app: Any) -> None:
         if choice == "cancel":
             app.run_worker(cancel_and_exit(), name="runner-quit", group="runner-quit")
         elif choice == "leave":
-            app.exit()  # the stages run on in their own processes; the next TUI adopts them
+            jobs.detach()  # the stages run on in their own processes; the next TUI adopts them
+            app.exit()
 
     app.push_screen(QuitConfirmScreen(jobs.active), answered)
 

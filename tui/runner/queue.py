@@ -74,6 +74,7 @@ class JobQueue:
         self._adopted: dict[int, threading.Event] = {}
         self._ends: list[tuple[int, int]] = []  # (job key, exit code) handed from supervising threads
         self._ends_lock = threading.Lock()
+        self._stop = threading.Event()  # set when the app leaves: supervising threads return, children run on
         self._by_group: dict[str, Job] = {}
         self._followed: dict[str, Followed] = {}
         self._run_seen: set[str] = set()
@@ -191,12 +192,17 @@ class JobQueue:
         """Before the app exits: with `cancel`, cancel every launch and wait (up to `timeout`) for the children
         to end, so their runs end "cancelled"; without, leave them running (a later TUI adopts them)."""
         if not cancel:
+            self.detach()
             return
         self.cancel_all()
         deadline = time.monotonic() + timeout
         while self.running and time.monotonic() < deadline:
             self._tick()
             await asyncio.sleep(0.05)
+
+    def detach(self) -> None:
+        """The app is leaving: stop supervising (children keep running; their launches stay booked)."""
+        self._stop.set()
 
     def _free_gpu(self, pinned: str | None) -> str | None | bool:
         """The GPU a new launch gets: its pinned one when free, else any free one; None on a CPU machine; False
@@ -251,8 +257,9 @@ class JobQueue:
         self._children[job.key] = child
         job.detail = f"pid {child.pid}" + (f", GPU {gpu}" if gpu is not None else "")
         job.add_log(f"started: pid {child.pid} on {device}")
-        self.app.run_worker(partial(self._supervise, job.key, child), name=f"runner-{job.key}", group="runner",
-                            thread=True, exit_on_error=False)
+        # A daemon thread, not a Textual worker: a worker would hold up the app's exit until the child ended, and
+        # the child is meant to outlive the app.
+        threading.Thread(target=self._supervise, args=(job.key, child), name=f"runner-{job.key}", daemon=True).start()
         self._publish(job)
 
     # -- supervising threads ------------------------------------------------------------------------------------
@@ -260,9 +267,11 @@ class JobQueue:
     def _supervise(self, key: int, child: Child) -> None:
         """Worker thread: wait for the child; its exit code reaches the UI thread through `_ends`."""
         try:
-            code = child.wait()
+            code = child.wait(self._stop)
         except BaseException:  # noqa: BLE001 - supervision must end with an answer, never silently
             code = -999
+        if code is None:
+            return  # the app left; a later one adopts the child
         with self._ends_lock:
             self._ends.append((key, code))
 
@@ -272,7 +281,7 @@ class JobQueue:
 
         def watch() -> None:
             signalled: float | None = None
-            while True:
+            while not self._stop.is_set():
                 current = self.book.get(launch.id)
                 if not current.process_alive:
                     break
@@ -284,12 +293,12 @@ class JobQueue:
                     elif now - signalled > GRACE_S:
                         signal_group(launch.pid, 9)
                 cancel.wait(0.2)
+            if self._stop.is_set():
+                return
             with self._ends_lock:
                 self._ends.append((job.key, CANCELLED_EXIT if cancel.is_set() else None))
 
-        if self.app is not None:
-            self.app.run_worker(watch, name=f"runner-adopted-{job.key}", group="runner", thread=True,
-                                exit_on_error=False)
+        threading.Thread(target=watch, name=f"runner-adopted-{job.key}", daemon=True).start()
 
     # -- the UI thread ------------------------------------------------------------------------------------------
 
@@ -300,8 +309,11 @@ class JobQueue:
             job = self.job(key)
             self._children.pop(key, None)
             self._adopted.pop(key, None)
-            if job is not None:
+            if job is not None and job.active:
                 self._settle(job, code)
+            elif job is not None:  # ended already (its run read "cancelled" in the store): book how it ended
+                self.book.finish(job.key, job.state if job.state in ("finished", "failed", "cancelled") else "failed",
+                                 exit_code=code, error=job.error or None)
         if ends:
             self._next_poll_now = True
             self._start_next()
@@ -440,6 +452,10 @@ class JobQueue:
                 p = run.progress
                 job.set_progress(Progress(job.stage, int(p.get("done", 0)), int(p.get("total", 0)),
                                           str(p.get("unit", "batch")), p.get("epoch")))
+            if run.state == "cancelled" and job.cancelling and job.active and job.origin == HERE:
+                # the stage has stopped and logged nothing more: say so now, not when its process has exited
+                self._fold_run_end(job, run)
+                self._end(job, "cancelled", "cancelled from the runner")
             if run.state != "running":
                 self._followed.pop(run.id, None)
                 job.outputs.extend(o for o in update.outputs.get(run.id, []) if o not in job.outputs)

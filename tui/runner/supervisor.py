@@ -69,11 +69,11 @@ class Child:
         self.pid = self.proc.pid
         self.cancel_requested = threading.Event()
 
-    def wait(self) -> int:
+    def wait(self, stop: threading.Event | None = None) -> int | None:
         """Wait for the child; on a cancel request SIGINT its group, and SIGKILL it after GRACE_S. -> exit code
-        (negative: killed by that signal)."""
+        (negative: killed by that signal), or None when `stop` was set first (the TUI leaves; the child runs on)."""
         signalled_at: float | None = None
-        while True:
+        while stop is None or not stop.is_set():
             try:
                 return self.proc.wait(timeout=WAIT_STEP_S)
             except subprocess.TimeoutExpired:
@@ -85,6 +85,7 @@ class Child:
                     signal_group(self.pid, signal.SIGINT)
                 elif now - signalled_at > GRACE_S:
                     signal_group(self.pid, signal.SIGKILL)
+        return None
 
 
 def signal_group(pid: int, sig: int) -> None:

@@ -110,7 +110,9 @@ class RunnerScreen(StoreCalls, Screen):
         self.jobs.changed.subscribe(self, self._job_changed)
         for job in self.jobs.jobs:
             self._add_row(job)
-        newest = next((j for j in reversed(self.jobs.jobs) if j.active), None)
+        # the newest running run (what `c` should find under the cursor), else the newest queued, else the newest
+        newest = (next((j for j in reversed(self.jobs.jobs) if j.state == "running"), None)
+                  or next((j for j in reversed(self.jobs.jobs) if j.active), None))
         self._select(newest or (self.jobs.jobs[-1] if self.jobs.jobs else None))
         self.set_interval(1.0, self._clock)
 
@@ -250,6 +252,10 @@ class RunnerScreen(StoreCalls, Screen):
         self.app.push_screen(LaunchScreen(self.store, initial), launched)
 
     def action_tutorial(self) -> None:
+        if self.jobs.active:
+            self.notify("A run is already queued or running; press r to launch another one on purpose.",
+                        severity="warning", markup=False)
+            return
         self._follow_newest = True
         self.jobs.submit(LaunchRequest())
 

@@ -159,3 +159,40 @@ async def test_every_stage_of_a_pipeline_appears_even_the_short_ones(tmp_path, m
         stages = [line.split(":")[0].strip("─ ") for line in job.log if line.startswith("── ") and "started" in line]
         assert stages == ["load-data", "preprocess-data", "initialize", "train", "report"]
         assert len(job.run_ids) == 5
+
+
+LEAVE_SCRIPT = """
+import sys, time
+import core
+from tui.app import ArtifactsApp
+from tui.runner.launch_request import LaunchRequest
+
+app = ArtifactsApp(store=core.open_store(sys.argv[1]))
+
+async def pilot(p):
+    job = app.jobs.submit(LaunchRequest(stage="train", train_config={"epochs": 400, "batch_size": 32}))
+    while not job.detail.startswith("pid"):
+        await p.pause(0.05)
+    print(job.detail.split()[1].rstrip(","), flush=True)
+    await p.press("q")
+    await p.press("l")
+
+app.run(headless=True, size=(80, 24), auto_pilot=pilot)
+print("exited", flush=True)
+"""
+
+
+def test_quitting_and_leaving_runs_running_exits_the_process_at_once(prepared_store, tmp_path):
+    import subprocess
+    import sys
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", LEAVE_SCRIPT, str(prepared_store.root)], capture_output=True,
+                          text=True, timeout=90, cwd=tmp_path)
+    pid = int(done.stdout.split()[0])
+    try:
+        assert done.returncode == 0 and done.stdout.split()[-1] == "exited", done.stderr[-2000:]
+        assert time.monotonic() - started < 60  # it did not wait for the training
+        assert _alive(pid)  # which runs on
+    finally:
+        _kill_group(pid)
