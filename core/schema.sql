@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 5 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 6 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -78,6 +78,17 @@ CREATE TABLE IF NOT EXISTS history (
     step INTEGER NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (run_pk, step)
+) WITHOUT ROWID;
+
+-- per run and block of 128 steps (core.history_sampling): its steps, rows and each numeric key's [min, max]
+CREATE TABLE IF NOT EXISTS history_blocks (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    block INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    stats TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_pk, block)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS edges (

@@ -15,6 +15,7 @@ from core import names
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core.download import download
+from core.history_sampling import sampled_history
 from core.errors import IntegrityError, NotFoundError, ValidationError
 from core.values import (
     ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
@@ -243,8 +244,13 @@ class Store:
             raise NotFoundError(f"no run {run_id!r} in the store {self.root}")
         return row["id"]
 
-    def history(self, run_id, after_step: int | None = None) -> list[dict]:
+    def history(self, run_id, after_step: int | None = None, samples: int | None = None) -> list[dict]:
+        """The run's history rows after `after_step`, in step order; with `samples`, at most that many rows across
+        them, each bucket's min and max of every numeric key kept (core.history_sampling), as W&B's
+        `run.history(samples=...)`."""
         pk = self._run_pk(run_id)
+        if samples is not None:
+            return sampled_history(self.db, pk, after_step, samples)
         rows = self.db.read(
             "SELECT step, data FROM history WHERE run_pk = ? AND step > ? ORDER BY step",
             (pk, -1 if after_step is None else int(after_step)),

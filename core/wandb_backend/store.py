@@ -24,6 +24,7 @@ from typing import Any
 from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
 from core.download import download
+from core.history_sampling import downsample
 from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
@@ -392,8 +393,9 @@ class WandbStore:
     def run(self, project: str, run_id: str) -> RunInfo:
         return self.runs_side.run(project, run_id)
 
-    def history(self, run_id: Any, after_step: int | None = None) -> list[dict]:
-        return self.runs_side.history(run_id, after_step)
+    def history(self, run_id: Any, after_step: int | None = None, samples: int | None = None) -> list[dict]:
+        rows = self.runs_side.history(run_id, after_step)
+        return rows if samples is None else downsample(rows, samples)
 
     def lineage_edges(self, project: str) -> list[LineageEdge]:
         return self.runs_side.lineage_edges(project)

@@ -513,6 +513,7 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert best.version == "v0" and call("alias_holder", "p", "mnist-raw", "best") == best
     train = call("run", "p", scenario.train)
     assert train in call("runs", "p") and [r["_step"] for r in call("history", scenario.train)] == [0, 1, 2, 3, 4]
+    assert [r["_step"] for r in call("history", scenario.train, samples=4)] == [0, 2, 3, 4]  # 2 buckets, ends kept
     assert any(e.run_id == scenario.train for e in call("lineage_edges", "p"))
     assert isinstance(call("media_path", scenario.train, "media/plot.png"), type(tmp_path))
     assert [f.path for f in call("version_files", best)] == ["sub/val.txt", "train.txt"]
