@@ -31,7 +31,8 @@ MIGRATIONS: dict[int, list[str]] = {
     2: ["pinned_blobs"],
     3: ["ALTER TABLE runs ADD COLUMN progress TEXT", "run_logs", "system_metrics", "launches"],
     4: ["ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'", "links"],
-    5: ["history_blocks", BACKFILL_SQL],  # the blocks of the history already there (one pass, once)
+    5: ["history_blocks", BACKFILL_SQL,
+        "CREATE INDEX IF NOT EXISTS edges_by_run ON edges (run_pk, direction, created_at)"],  # the blocks of the history already there (one pass, once)
 }
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
                     "run_files", "checksum_cache", "pinned_blobs", "run_logs", "system_metrics", "launches",

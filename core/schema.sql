@@ -99,6 +99,8 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (run_pk, version_id, direction)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_version ON edges (version_id, direction);
+-- a run's artifacts, a page at a time
+CREATE INDEX IF NOT EXISTS edges_by_run ON edges (run_pk, direction, created_at);
 
 CREATE TABLE IF NOT EXISTS run_files (
     run_pk INTEGER NOT NULL REFERENCES runs(id),

@@ -313,10 +313,14 @@ class Store:
             "ORDER BY e.created_at, r.id", (version.id,))
         return [self._run(r) for r in rows]
 
-    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
+    def run_versions(self, run: RunInfo, direction: str, *, limit: int | None = None,
+                     newest_first: bool = False) -> list[ArtifactVersion]:
+        """The versions `run` used ("input") or logged ("output"), in the order it did (`newest_first`: reversed);
+        `limit`: only the first that many (a run that logged 90,000 versions is shown a page at a time)."""
+        order = "e.created_at DESC, c.name, v.idx DESC" if newest_first else "e.created_at, c.name, v.idx"
         rows = self.db.read(
             _VERSION_SELECT + " JOIN edges e ON e.version_id = v.id WHERE e.run_pk = ? AND e.direction = ? "
-            "ORDER BY e.created_at, c.name, v.idx", (run._pk, direction))
+            f"ORDER BY {order} LIMIT ?", (run._pk, direction, -1 if limit is None else int(limit)))
         return [self._version(r) for r in rows]
 
     def run_files(self, run: RunInfo) -> list[FileEntry]:

@@ -409,8 +409,10 @@ class WandbStore:
     def version_used_by(self, version: ArtifactVersion) -> list[RunInfo]:
         return self.runs_side.used_by(version.id)
 
-    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
-        return self.runs_side.run_versions(run._pk, direction)
+    def run_versions(self, run: RunInfo, direction: str, *, limit: int | None = None,
+                     newest_first: bool = False) -> list[ArtifactVersion]:
+        found = self.runs_side.run_versions(run._pk, direction)
+        return (found[::-1] if newest_first else found)[:limit]
 
     def run_files(self, run: RunInfo) -> list[FileEntry]:
         return []  # files saved with a W&B run are not artifacts; the W&B UI lists them

@@ -523,6 +523,7 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert call("version_logged_by", best).id == scenario.loaders[0]
     assert call("version_used_by", call("artifact", "p/mnist-raw:v2"))[0].id == scenario.pre
     assert [v.name for v in call("run_versions", train, "input")] == ["mnist-preprocess"]
+    assert call("run_versions", train, "input", limit=0, newest_first=True) == []
     assert call("run_files", train) == []
     assert call("run_log", train) == call("run_log_tail", train, 5) == []  # the scenario's runs printed nothing
     assert call("system_metrics", train) == [] or kind == "local"
