@@ -21,8 +21,9 @@ from importlib import resources
 from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
+from core.history_sampling import BACKFILL_SQL
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # from version N to N + 1, inside one BEGIN IMMEDIATE with the user_version bump; a bare name is that table's
 # CREATE statement as schema.sql has it
 MIGRATIONS: dict[int, list[str]] = {
@@ -30,10 +31,12 @@ MIGRATIONS: dict[int, list[str]] = {
     2: ["pinned_blobs"],
     3: ["ALTER TABLE runs ADD COLUMN progress TEXT", "run_logs", "system_metrics", "launches"],
     4: ["ALTER TABLE versions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'", "links"],
+    5: ["history_blocks", BACKFILL_SQL,
+        "CREATE INDEX IF NOT EXISTS edges_by_run ON edges (run_pk, direction, created_at)"],  # the blocks of the history already there (one pass, once)
 }
 TABLES = frozenset({"meta", "projects", "collections", "versions", "files", "aliases", "runs", "history", "edges",
                     "run_files", "checksum_cache", "pinned_blobs", "run_logs", "system_metrics", "launches",
-                    "links"})
+                    "links", "history_blocks"})
 DEFAULT_TIMEOUT = 30.0
 
 

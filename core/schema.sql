@@ -1,4 +1,4 @@
--- artifacts-tui store schema, version 5 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
+-- artifacts-tui store schema, version 6 (core/db.py migrates older stores). Times are UTC seconds since the epoch (REAL).
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', 0);
 
@@ -80,6 +80,17 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (run_pk, step)
 ) WITHOUT ROWID;
 
+-- per run and block of 128 steps (core.history_sampling): its steps, rows and each numeric key's [min, max]
+CREATE TABLE IF NOT EXISTS history_blocks (
+    run_pk INTEGER NOT NULL REFERENCES runs(id),
+    block INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    stats TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_pk, block)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS edges (
     run_pk INTEGER NOT NULL REFERENCES runs(id),
     version_id INTEGER NOT NULL REFERENCES versions(id),
@@ -88,6 +99,8 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (run_pk, version_id, direction)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_version ON edges (version_id, direction);
+-- a run's artifacts, a page at a time
+CREATE INDEX IF NOT EXISTS edges_by_run ON edges (run_pk, direction, created_at);
 
 CREATE TABLE IF NOT EXISTS run_files (
     run_pk INTEGER NOT NULL REFERENCES runs(id),

@@ -15,6 +15,7 @@ from core import names
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core.download import download
+from core.history_sampling import sampled_history
 from core.errors import IntegrityError, NotFoundError, ValidationError
 from core.values import (
     ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
@@ -250,8 +251,13 @@ class Store:
             raise NotFoundError(f"no run {run_id!r} in the store {self.root}")
         return row["id"]
 
-    def history(self, run_id, after_step: int | None = None) -> list[dict]:
+    def history(self, run_id, after_step: int | None = None, samples: int | None = None) -> list[dict]:
+        """The run's history rows after `after_step`, in step order; with `samples`, at most that many rows across
+        them, each bucket's min and max of every numeric key kept (core.history_sampling), as W&B's
+        `run.history(samples=...)`."""
         pk = self._run_pk(run_id)
+        if samples is not None:
+            return sampled_history(self.db, pk, after_step, samples)
         rows = self.db.read(
             "SELECT step, data FROM history WHERE run_pk = ? AND step > ? ORDER BY step",
             (pk, -1 if after_step is None else int(after_step)),
@@ -314,10 +320,14 @@ class Store:
             "ORDER BY e.created_at, r.id", (version.id,))
         return [self._run(r) for r in rows]
 
-    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
+    def run_versions(self, run: RunInfo, direction: str, *, limit: int | None = None,
+                     newest_first: bool = False) -> list[ArtifactVersion]:
+        """The versions `run` used ("input") or logged ("output"), in the order it did (`newest_first`: reversed);
+        `limit`: only the first that many (a run that logged 90,000 versions is shown a page at a time)."""
+        order = "e.created_at DESC, c.name, v.idx DESC" if newest_first else "e.created_at, c.name, v.idx"
         rows = self.db.read(
             _VERSION_SELECT + " JOIN edges e ON e.version_id = v.id WHERE e.run_pk = ? AND e.direction = ? "
-            "ORDER BY e.created_at, c.name, v.idx", (run._pk, direction))
+            f"ORDER BY {order} LIMIT ?", (run._pk, direction, -1 if limit is None else int(limit)))
         return [self._version(r) for r in rows]
 
     def run_files(self, run: RunInfo) -> list[FileEntry]:

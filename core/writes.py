@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core import names
 from core.errors import NotFoundError, ValidationError
 from core.hashing import StatKey, manifest_digest
+from core.history_sampling import add_to_blocks
 from core.store import HOST, Store, _process_start
 
 _ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -194,15 +195,18 @@ def append_history(store: Store, pk: int, rows: Sequence[tuple[int, dict]], summ
         if system:
             conn.executemany("INSERT OR REPLACE INTO system_metrics (run_pk, at, data) VALUES (?, ?, ?)",
                              [(pk, at, _dumps(row)) for at, row in system])
+        written = []
         for step, data in rows:
             cur = conn.execute(
                 "INSERT INTO history (run_pk, step, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (pk, step, _dumps(data)))
+            written.append((step, data, cur.rowcount == 1))
             if cur.rowcount == 0:
                 old = json.loads(conn.execute(
                     "SELECT data FROM history WHERE run_pk = ? AND step = ?", (pk, step)).fetchone()[0])
                 old.update(data)
                 conn.execute("UPDATE history SET data = ? WHERE run_pk = ? AND step = ?", (_dumps(old), pk, step))
+        add_to_blocks(conn, pk, written)
         if summary is not None:
             conn.execute("UPDATE runs SET summary = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?",
                          (_dumps(summary), now, now, pk))

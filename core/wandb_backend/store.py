@@ -24,6 +24,7 @@ from typing import Any
 from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
 from core.download import download
+from core.history_sampling import downsample
 from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
@@ -398,8 +399,9 @@ class WandbStore:
     def run(self, project: str, run_id: str) -> RunInfo:
         return self.runs_side.run(project, run_id)
 
-    def history(self, run_id: Any, after_step: int | None = None) -> list[dict]:
-        return self.runs_side.history(run_id, after_step)
+    def history(self, run_id: Any, after_step: int | None = None, samples: int | None = None) -> list[dict]:
+        rows = self.runs_side.history(run_id, after_step)
+        return rows if samples is None else downsample(rows, samples)
 
     def lineage_edges(self, project: str) -> list[LineageEdge]:
         return self.runs_side.lineage_edges(project)
@@ -413,8 +415,10 @@ class WandbStore:
     def version_used_by(self, version: ArtifactVersion) -> list[RunInfo]:
         return self.runs_side.used_by(version.id)
 
-    def run_versions(self, run: RunInfo, direction: str) -> list[ArtifactVersion]:
-        return self.runs_side.run_versions(run._pk, direction)
+    def run_versions(self, run: RunInfo, direction: str, *, limit: int | None = None,
+                     newest_first: bool = False) -> list[ArtifactVersion]:
+        found = self.runs_side.run_versions(run._pk, direction)
+        return (found[::-1] if newest_first else found)[:limit]
 
     def run_files(self, run: RunInfo) -> list[FileEntry]:
         return []  # files saved with a W&B run are not artifacts; the W&B UI lists them

@@ -22,9 +22,17 @@ from tui.widgets.run_details import RunDetails, RunOverview
 from tui.widgets.run_table import RunTable
 
 
-def load_overview(store: Any, project: str, run_id: str) -> RunOverview:
+ARTIFACT_PAGE = 50    # a run's artifacts shown at first, and added by each "more" row (a run may log 90,000)
+CHART_SAMPLES = 1000  # history rows a chart reads (store.history samples=: min and max of each bucket kept)
+
+
+def load_overview(store: Any, project: str, run_id: str, limit: int = ARTIFACT_PAGE) -> RunOverview:
+    """The run and its newest `limit` inputs and outputs (one more of each is read, to know there are more)."""
     run = store.run(project, run_id)
-    return RunOverview(run, run.inputs(), run.outputs())
+    inputs = store.run_versions(run, "input", limit=limit + 1, newest_first=True)
+    outputs = store.run_versions(run, "output", limit=limit + 1, newest_first=True)
+    return RunOverview(run, inputs[:limit], outputs[:limit],
+                       more_inputs=len(inputs) > limit, more_outputs=len(outputs) > limit)
 
 
 REREAD_S = 5.0  # a run that dies writes nothing, so the token never moves: re-read to show "crashed" and ages
@@ -51,6 +59,7 @@ class RunsScreen(StoreScreen):
         self.project = project
         self._select = run_id
         self._run_id: str | None = None
+        self._artifact_limit = ARTIFACT_PAGE  # grows with each "more" row chosen; back to a page for another run
         self.title = f"Runs of {safe_str(project)}"
 
     def compose(self) -> ComposeResult:
@@ -93,6 +102,7 @@ class RunsScreen(StoreScreen):
     def on_run_table_run_highlighted(self, event: RunTable.RunHighlighted) -> None:
         if event.run.id != self._run_id:
             self._run_id = event.run.id
+            self._artifact_limit = ARTIFACT_PAGE
             self._load_run(event.run.id, tail=False)
 
     def _load_run(self, run_id: str, *, tail: bool) -> None:
@@ -103,18 +113,37 @@ class RunsScreen(StoreScreen):
                 details.show_run(data)
                 self._load_history(run_id)
 
-        self.fetch("run", lambda: load_overview(self.store, self.project, run_id), shown,
+        limit = self._artifact_limit
+        self.fetch("run", lambda: load_overview(self.store, self.project, run_id, limit), shown,
                    loading=None if tail else details)
 
+    def on_run_details_more_artifacts(self, event: RunDetails.MoreArtifacts) -> None:
+        event.stop()
+        if self._run_id is not None:
+            self._artifact_limit += ARTIFACT_PAGE
+            self._load_run(self._run_id, tail=True)
+
     def _load_history(self, run_id: str) -> None:
+        """The chart's rows: sampled across the run at first, then the sampled tail after the last step shown (or
+        all of it sampled again once the live tail has grown the chart past a few samples' worth). One read at a
+        time: a re-read never starts while one is in flight; when it lands, a run highlighted meanwhile is read."""
+        if self.fetching("history"):
+            return
         details = self.query_one(RunDetails)
-        after = details.last_step
+        whole = details.last_step is None or details.point_count > 4 * CHART_SAMPLES
+        after = None if whole else details.last_step
 
         def shown(rows: list[dict]) -> None:
-            if run_id == self._run_id and details.last_step == after:
+            if run_id != self._run_id:
+                if self._run_id is not None and details.run_id == self._run_id:
+                    self._load_history(self._run_id)
+                return
+            if whole:
+                details.replace_rows(rows)
+            elif details.last_step == after:
                 details.add_rows(rows)
 
-        self.fetch("history", lambda: self.store.history(run_id, after_step=after), shown)
+        self.fetch("history", lambda: self.store.history(run_id, after_step=after, samples=CHART_SAMPLES), shown)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -38,6 +39,8 @@ class RunOverview:
     run: Any                                         # core.RunInfo
     inputs: list[Any] = field(default_factory=list)  # core.ArtifactVersion
     outputs: list[Any] = field(default_factory=list)
+    more_inputs: bool = False                        # whether older ones than these were left out
+    more_outputs: bool = False
 
 
 def run_fields(run: Any, now) -> Table:
@@ -79,6 +82,9 @@ def artifact_option(role: str, version: Any) -> Option:
 
 class RunDetails(Vertical):
     """The tabs for one run."""
+
+    class MoreArtifacts(Message):
+        """The user chose the "older artifacts" row: show another page of them."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -127,6 +133,18 @@ class RunDetails(Vertical):
         self._metric = None  # the next run's metrics are its own; keeping the name would point at nothing
         self.last_step = None
         self._draw_chart()
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(points) for points in self._series.values())
+
+    def replace_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Show only `rows` (a fresh sampled read of the whole run), keeping the metric shown."""
+        metric = self._metric
+        self._series.clear()
+        self.last_step = None
+        self._metric = metric
+        self.add_rows(rows)
 
     def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         """Fold history rows (after `last_step`) into the chart."""
@@ -185,10 +203,15 @@ class RunDetails(Vertical):
         highlighted = options.highlighted
         options.clear_options()
         self._targets = []
-        for role, versions in (("in", data.inputs), ("out", data.outputs)):
+        more = False
+        for role, versions, older in (("in", data.inputs, data.more_inputs), ("out", data.outputs, data.more_outputs)):
             for version in versions:
                 options.add_option(artifact_option(role, version))
                 self._targets.append(version.full_name)
+            more = more or older
+        if more:  # after the targets, so an option's index is its target's
+            options.add_option(Option(Text("… older artifacts (enter to show more)", style="dim italic"),
+                                      id="more-artifacts"))
         if not self._targets:
             options.add_option(Option(Text("no artifacts used or logged", style="dim"), disabled=True))
         elif highlighted is not None and highlighted < len(self._targets):
@@ -196,5 +219,7 @@ class RunDetails(Vertical):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option_index < len(self._targets):
+        if event.option.id == "more-artifacts":
+            self.post_message(self.MoreArtifacts())
+        elif event.option_index < len(self._targets):
             self.post_message(JumpToVersion(self._targets[event.option_index]))

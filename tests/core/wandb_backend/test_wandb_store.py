@@ -513,6 +513,7 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert best.version == "v0" and call("alias_holder", "p", "mnist-raw", "best") == best
     train = call("run", "p", scenario.train)
     assert train in call("runs", "p") and [r["_step"] for r in call("history", scenario.train)] == [0, 1, 2, 3, 4]
+    assert [r["_step"] for r in call("history", scenario.train, samples=4)] == [0, 2, 3, 4]  # 2 buckets, ends kept
     assert any(e.run_id == scenario.train for e in call("lineage_edges", "p"))
     assert {r.id for r in call("runs_since", 0)} >= {scenario.train, scenario.other}
     assert all(r.state == "running" for r in call("runs_since", 4e9))  # nothing written in the future
@@ -524,6 +525,7 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert call("version_logged_by", best).id == scenario.loaders[0]
     assert call("version_used_by", call("artifact", "p/mnist-raw:v2"))[0].id == scenario.pre
     assert [v.name for v in call("run_versions", train, "input")] == ["mnist-preprocess"]
+    assert call("run_versions", train, "input", limit=0, newest_first=True) == []
     assert call("run_files", train) == []
     assert call("run_log", train) == call("run_log_tail", train, 5) == []  # the scenario's runs printed nothing
     assert call("system_metrics", train) == [] or kind == "local"
