@@ -64,6 +64,10 @@ async def test_pipeline_on_digits_streams_progress_and_chart_then_shows_versions
         await wait_until(pilot, lambda: not job.active, timeout=90, what="the pipeline to end")
         assert job.state == "finished", job.error
         assert set(job.versions_logged) == {"mnist-raw:v0", "mnist-preprocess:v0", "convnet:v0", "trained-model:v0"}
+        # every stage of the pipeline appeared, the short ones too, in the order they ran, each a run of its own
+        stages = [line.split(":")[0].strip("─ ") for line in job.log if line.startswith("── ") and "started" in line]
+        assert stages == ["load-data", "preprocess-data", "initialize", "train", "report"]
+        assert len(job.run_ids) == 5
         await wait_for_notification(pilot, lambda n: "trained-model:v0" in n.message and "finished" in n.message)
         assert len(chart.series["validation/loss"]) == 2  # one per epoch
         accuracy = app.screen.query_one("#runner-accuracy", LossChart)
