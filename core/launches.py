@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NotFoundError
-from core.store import HOST, Store, _alive, _process_start
+from core.store import HOST, Store, process_alive, process_start
 
 ENDED = ("finished", "failed", "cancelled")
 
@@ -44,7 +44,7 @@ class Launch:
             return False
         if self.host != HOST:
             return True
-        return _alive(self.pid, self.pid_start)
+        return process_alive(self.pid, self.pid_start)
 
 
 class LaunchBook:
@@ -94,7 +94,7 @@ class LaunchBook:
     def started(self, launch_id: int, pid: int) -> None:
         with self.store.db.write() as conn:
             conn.execute("UPDATE launches SET pid = ?, pid_start = ? WHERE id = ?",
-                         (pid, _process_start(pid), int(launch_id)))
+                         (pid, process_start(pid), int(launch_id)))
 
     def finish(self, launch_id: int, state: str, *, exit_code: int | None = None, error: str | None = None) -> None:
         if state not in ENDED:

@@ -49,7 +49,7 @@ def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAUL
     return Store(Path(path).expanduser() if path is not None else default_home(), timeout=timeout)
 
 
-def _process_start(pid: int) -> int | None:
+def process_start(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             return int(handle.read().rsplit(b")", 1)[1].split()[19])
@@ -57,7 +57,7 @@ def _process_start(pid: int) -> int | None:
         return None
 
 
-def _alive(pid: int, start: int | None) -> bool:
+def process_alive(pid: int, start: int | None) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -65,7 +65,7 @@ def _alive(pid: int, start: int | None) -> bool:
     except PermissionError:
         return True
     if start is not None:
-        now = _process_start(pid)
+        now = process_start(pid)
         return now is None or now == start
     return True
 
@@ -137,7 +137,7 @@ class Store:
         state = row["state"]
         if state == "running":
             stale = time.time() - row["heartbeat_at"] > HEARTBEAT_STALE_S
-            gone = row["host"] == HOST and not _alive(row["pid"], row["pid_start"])
+            gone = row["host"] == HOST and not process_alive(row["pid"], row["pid_start"])
             if stale or gone:
                 state = "crashed"
         return RunInfo(

@@ -14,7 +14,7 @@ from core import names
 from core.errors import NotFoundError, ValidationError
 from core.hashing import StatKey, manifest_digest
 from core.history_sampling import add_to_blocks
-from core.store import HOST, Store, _process_start
+from core.store import HOST, Store, process_start
 
 _ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 _ADJECTIVES = (
@@ -160,7 +160,7 @@ def create_run(
             "INSERT INTO runs (run_id, project_id, name, job_type, config, state, created_at, updated_at, "
             "heartbeat_at, host, pid, pid_start, tags, notes, grp) "
             "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, project_id, name, job_type, _dumps(config), now, now, now, HOST, pid, _process_start(pid),
+            (run_id, project_id, name, job_type, _dumps(config), now, now, now, HOST, pid, process_start(pid),
              _dumps(list(tags)), notes, group),
         ).lastrowid
     return pk, run_id, name

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 LONG_TRAIN = {"epochs": 400, "batch_size": 32, "batch_log_interval": 1}  # minutes on digits: cancelled long before
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -73,7 +73,7 @@ async def test_a_run_outlives_the_tui_and_a_later_tui_adopts_then_cancels_it(pre
             await wait_until(pilot, lambda: "train/loss" in job.points, timeout=60, what="the first losses")
             await pilot.press("q")
             await pilot.press("l")  # quit, leave it running
-        assert _alive(pid)
+        assert process_alive(pid)
         again = ArtifactsApp(store=core.open_store(prepared_store.root))
         async with again.run_test(size=(100, 30)) as pilot:
             (adopted,) = again.jobs.active
@@ -104,7 +104,7 @@ async def test_cancel_ends_the_shown_run_cancelled_within_two_seconds(prepared_s
             app.jobs.cancel(job)
             await wait_until(pilot, lambda: not job.active, timeout=20, what="the cancel")
             assert job.state == "cancelled" and time.monotonic() - started < 4
-            await wait_until(pilot, lambda: not _alive(pid), timeout=20, what="the child to exit")
+            await wait_until(pilot, lambda: not process_alive(pid), timeout=20, what="the child to exit")
         finally:
             _kill_group(pid)
 
@@ -181,6 +181,6 @@ def test_quitting_and_leaving_runs_running_exits_the_process_at_once(prepared_st
     try:
         assert done.returncode == 0 and done.stdout.split()[-1] == "exited", done.stderr[-2000:]
         assert time.monotonic() - started < 60  # it did not wait for the training
-        assert _alive(pid)  # which runs on
+        assert process_alive(pid)  # which runs on
     finally:
         _kill_group(pid)
