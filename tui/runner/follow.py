@@ -78,11 +78,11 @@ def poll_store(
             update.lines[run_id] = run.log_lines(entry.last_line, LINES_PER_POLL)
             update.system[run_id] = run.system_metrics(entry.last_system)
         if run.state != "running":
-            update.outputs[run_id] = [_logged(v) for v in run.outputs()]
+            update.outputs[run_id] = [logged_version(v) for v in run.outputs()]
     return update
 
 
-def _logged(version: Any) -> Any:
+def logged_version(version: Any) -> Any:
     from core.pipeline.events import LoggedVersion
 
     return LoggedVersion(project=version.project, name=version.name, version=version.version, type=version.type,

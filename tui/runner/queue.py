@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.pipeline.events import Progress
 from tui.format import describe_error
-from tui.runner.follow import Followed, FollowUpdate, poll_store
+from tui.runner.follow import Followed, FollowUpdate, logged_version, poll_store
 from tui.runner.job_view import ELSEWHERE, HERE, Job
 from tui.runner.launch_request import LaunchRequest
 from tui.runner.supervisor import (
@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 __all__ = ["JobQueue"]
 
 FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second
-POLL_INTERVAL_S = 0.5  # store.change_token() reads
+POLL_INTERVAL_S = 1.0  # store.change_token() reads
+BUSY_POLL_INTERVAL_S = 1.5  # while a launch of ours trains: each read of what changed shares the cores with it
 SINCE_MARGIN_S = 5.0  # a poll asks for runs written since the previous one, minus this (clocks, slow commits)
 RECHECK_S = 2.0  # followed runs' states are re-read this often even when the store is still (a dead writer)
 
@@ -340,7 +341,8 @@ class JobQueue:
             state = "crashed" if exit_code is None or exit_code < 0 else "failed"
             error = f"the stage process {how}" + (f"; its last lines: {' | '.join(tail[-6:])}" if tail else "")
         self.book.finish(job.key, "failed" if state == "crashed" else state, exit_code=exit_code, error=error or None)
-        for run in runs:
+        for run in runs:  # what the last poll had not read yet: the final versions, the end of each run
+            job.outputs.extend(o for o in (logged_version(v) for v in run.outputs()) if o not in job.outputs)
             self._fold_run_end(job, run)
         self._end(job, state, error)
 
@@ -396,7 +398,8 @@ class JobQueue:
             update, self._poll_result = self._poll_result, None
             self._apply_follow(update)
         now = time.monotonic()
-        if not self._next_poll_now and now - self._last_poll < self.poll_interval or self.app is None:
+        interval = self.poll_interval if not self.running else max(self.poll_interval, BUSY_POLL_INTERVAL_S)
+        if not self._next_poll_now and now - self._last_poll < interval or self.app is None:
             return
         self._next_poll_now = False
         self._last_poll = now
