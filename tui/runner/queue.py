@@ -31,12 +31,13 @@ from tui.runner.launch_request import LaunchRequest
 from tui.runner.supervisor import (
     CANCELLED_EXIT,
     GRACE_S,
+    UNKNOWN_EXIT,
     Child,
     child_argv,
     log_tail,
     request_from_dict,
     request_to_dict,
-    signal_group,
+    supervise,
     visible_gpus,
 )
 from tui.safe import safe_str
@@ -280,24 +281,17 @@ class JobQueue:
         cancel = threading.Event()
         self._adopted[job.key] = cancel
 
-        def watch() -> None:
-            signalled: float | None = None
-            while not self._stop.is_set():
-                current = self.book.get(launch.id)
-                if not current.process_alive:
-                    break
-                if cancel.is_set():
-                    now = time.monotonic()
-                    if signalled is None:
-                        signalled = now
-                        signal_group(launch.pid, 2)
-                    elif now - signalled > GRACE_S:
-                        signal_group(launch.pid, 9)
+        def gone() -> int | None:  # not our child: no exit status to read, only whether its pid still runs
+            if self.book.get(launch.id).process_alive:
                 cancel.wait(0.2)
-            if self._stop.is_set():
-                return
-            with self._ends_lock:
-                self._ends.append((job.key, CANCELLED_EXIT if cancel.is_set() else None))
+                return None
+            return CANCELLED_EXIT if cancel.is_set() else UNKNOWN_EXIT
+
+        def watch() -> None:
+            code = supervise(launch.pid, gone, cancel, self._stop)
+            if code is not None:
+                with self._ends_lock:
+                    self._ends.append((job.key, None if code == UNKNOWN_EXIT else code))
 
         threading.Thread(target=watch, name=f"runner-adopted-{job.key}", daemon=True).start()
 

@@ -18,11 +18,13 @@ import threading
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 GRACE_S = 5.0        # SIGINT, then this long before SIGKILL
 WAIT_STEP_S = 0.1    # how often a supervising thread looks at its cancel flag
 CANCELLED_EXIT = 130
+UNKNOWN_EXIT = -1000  # an adopted process ended: its exit status went to the TUI that started it
 
 
 def request_to_dict(request: Any) -> dict[str, Any]:
@@ -72,20 +74,34 @@ class Child:
     def wait(self, stop: threading.Event | None = None) -> int | None:
         """Wait for the child; on a cancel request SIGINT its group, and SIGKILL it after GRACE_S. -> exit code
         (negative: killed by that signal), or None when `stop` was set first (the TUI leaves; the child runs on)."""
-        signalled_at: float | None = None
-        while stop is None or not stop.is_set():
+
+        def ended() -> int | None:
             try:
                 return self.proc.wait(timeout=WAIT_STEP_S)
             except subprocess.TimeoutExpired:
-                pass
-            if self.cancel_requested.is_set():
-                now = time.monotonic()
-                if signalled_at is None:
-                    signalled_at = now
-                    signal_group(self.pid, signal.SIGINT)
-                elif now - signalled_at > GRACE_S:
-                    signal_group(self.pid, signal.SIGKILL)
-        return None
+                return None
+
+        return supervise(self.pid, ended, self.cancel_requested, stop)
+
+
+def supervise(pid: int, ended: Callable[[], int | None], cancel: threading.Event,
+              stop: threading.Event | None = None) -> int | None:
+    """Wait until `ended()` (which waits a moment itself) returns the process's exit code; once `cancel` is set,
+    SIGINT the process group and SIGKILL it GRACE_S later. -> the code, or None when `stop` was set first. One loop
+    for a child of ours and for one an earlier TUI started (adopted: no handle, only its pid)."""
+    signalled_at: float | None = None
+    while stop is None or not stop.is_set():
+        code = ended()
+        if code is not None:
+            return code
+        if cancel.is_set():
+            now = time.monotonic()
+            if signalled_at is None:
+                signalled_at = now
+                signal_group(pid, signal.SIGINT)
+            elif now - signalled_at > GRACE_S:
+                signal_group(pid, signal.SIGKILL)
+    return None
 
 
 def signal_group(pid: int, sig: int) -> None:
