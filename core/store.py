@@ -14,9 +14,10 @@ from pathlib import Path
 from core import names
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
+from core import maintenance
 from core.download import download
 from core.history_sampling import sampled_history
-from core.errors import IntegrityError, NotFoundError, ValidationError
+from core.errors import NotFoundError, ValidationError
 from core.values import (
     ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
 )
@@ -451,99 +452,23 @@ class Store:
         except NotFoundError:
             return None
 
-    # -- integrity and space ----------------------------------------------------------------------------------
-    def _problems(self, rows) -> list[Problem]:
-        seen: dict[tuple[str, str], str | None] = {}
-        problems = []
-        for r in rows:
-            key = (r["alg"], r["digest"])
-            if key not in seen:
-                seen[key] = self.blobs.rehash(*key)
-            actual = seen[key]
-            if actual != r["digest"]:
-                version = f"{r['pname']}/{r['cname']}:v{r['idx']}"
-                kind = "missing" if actual is None else "corrupt"
-                problems.append(Problem(version, r["path"], kind, r["digest"], actual or None))
-        return problems
-
-    _FILE_ROWS = (
-        "SELECT f.path, f.digest, v.alg, v.idx, c.name AS cname, p.name AS pname FROM files f "
-        "JOIN versions v ON v.id = f.version_id JOIN collections c ON c.id = v.collection_id "
-        "JOIN projects p ON p.id = c.project_id"
-    )
-
+    # -- integrity and space (core.maintenance) ---------------------------------------------------------------
     def verify(self, project: str | None = None) -> list[Problem]:
         """Re-read every blob (never trusting the checksum cache); one Problem per (version, path) that is bad.
-        The database itself is checked first (PRAGMA integrity_check): a damaged one raises StoreDamagedError
-        rather than reporting "no problems" over what it can no longer list."""
-        self.db.check_intact(full=True)
-        if project is None:
-            rows = self.db.read(self._FILE_ROWS + " ORDER BY p.name, c.name, v.idx, f.path")
-        else:
-            pid = self._project_id(project, required=True)
-            rows = self.db.read(self._FILE_ROWS + " WHERE p.id = ? ORDER BY c.name, v.idx, f.path", (pid,))
-        return self._problems(rows)
+        The database itself is checked first: a damaged one raises StoreDamagedError."""
+        self.db.check_intact(full=True)  # before the project is looked up: a damaged database says so first
+        return maintenance.verify(self, None if project is None else self._project_id(project, required=True))
 
     def verify_version(self, version: ArtifactVersion) -> None:
-        rows = self.db.read(self._FILE_ROWS + " WHERE v.id = ? ORDER BY f.path", (version.id,))
-        problems = self._problems(rows)
-        if problems:
-            raise IntegrityError("; ".join(str(p) for p in problems) + " (run `artifacts-tui verify` for the store)")
+        maintenance.verify_version(self, version)
 
     def pin_blobs(self, owner: str, keys) -> None:
-        """Keep these (alg, digest) blobs through `gc` although no version references them: how a cache built on
-        this store (the W&B store's fetched files) registers its gc roots. `unpin_blobs(owner)` lets them go."""
-        with self.db.write() as conn:
-            conn.executemany("INSERT OR IGNORE INTO pinned_blobs (owner, alg, digest) VALUES (?, ?, ?)",
-                             [(owner, alg, digest) for alg, digest in keys])
+        """Keep these (alg, digest) blobs through `gc` although no version references them (a cache's gc roots)."""
+        maintenance.pin_blobs(self, owner, keys)
 
     def unpin_blobs(self, owner: str) -> None:
-        with self.db.write() as conn:
-            conn.execute("DELETE FROM pinned_blobs WHERE owner = ?", (owner,))
+        maintenance.unpin_blobs(self, owner)
 
-    def gc(self) -> "GcResult":
-        """Delete blobs no version (or run file) references and temp files of dead writers; -> bytes freed.
-
-        Refuses (StoreDamagedError, nothing deleted) unless the database is present, sound and the store's own:
-        an unreadable database would make every blob look unreferenced. Stray entries (a `.DS_Store`, a directory
-        where a blob or a temp file should be) are skipped and listed in the result's `.skipped`."""
-        freed = 0
-        skipped: list[str] = []
-        with self.blobs.lock_exclusive(self.timeout):
-            self.db.check_intact()
-            referenced = {
-                (r["alg"], r["digest"])
-                for r in self.db.read(
-                    "SELECT DISTINCT v.alg, f.digest FROM files f JOIN versions v ON v.id = f.version_id "
-                    "UNION SELECT DISTINCT alg, digest FROM run_files UNION SELECT alg, digest FROM pinned_blobs")
-            }
-            for alg, digest, path in list(self.blobs.iter_blobs(skipped)):
-                if (alg, digest) not in referenced:
-                    freed += _unlink_file(path, skipped)
-            for tmp in list(self.blobs.tmp.iterdir()):  # no writer holds the lock: every temp file is a leftover
-                freed += _unlink_file(tmp, skipped)
-        return GcResult(freed, skipped)
-
-
-class GcResult(int):
-    """Bytes freed by `Store.gc()` (an int, as API.md has it), with `.skipped`: the stray paths it left alone."""
-
-    skipped: list[str]
-
-    def __new__(cls, freed: int, skipped: list[str]) -> "GcResult":
-        result = super().__new__(cls, freed)
-        result.skipped = skipped
-        return result
-
-
-def _unlink_file(path: Path, skipped: list[str]) -> int:
-    """Remove a regular file (or a symlink) -> its size; anything else is named in `skipped` and kept."""
-    try:
-        st = path.lstat()
-        if path.is_dir() and not path.is_symlink():
-            skipped.append(str(path))
-            return 0
-        path.unlink()
-        return st.st_size
-    except FileNotFoundError:
-        return 0
+    def gc(self) -> "maintenance.GcResult":
+        """Delete blobs no version references and dead writers' temp files (see core.maintenance.gc)."""
+        return maintenance.gc(self)

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from core import artifact as core_artifact
 from core import names
-from core.errors import NotFoundError, ValidationError
+from core.errors import ValidationError
 from core.hashing import cached_file_digest, hash_file, manifest_digest
 from core.values import ArtifactVersion, Link
 from core.wandb_compat import media
