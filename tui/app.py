@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -19,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 import core
 from tui.format import utc_now
 from tui.runner.actions import install_runner, open_launch, open_runner, quit_or_confirm, start_tutorial
-from tui.safe import safe_str
+from tui.safe import safe_str, typed_text
 from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
 
@@ -83,6 +84,16 @@ class ArtifactsApp(App[None]):
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
         self.sub_title = safe_str(store.location)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Bracketed paste reaches every input (the filter, the alias dialog, the palette, the launch form):
+            # Textual's Input would keep ESC, C1 and bidi characters as they are and draw them raw.
+            kept, dropped = typed_text(event.text)
+            event.text = kept
+            if dropped:
+                self.notify(f"Pasted text: {dropped} control, escape or bidi character(s) left out", timeout=4)
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         install_runner(self)  # self.jobs: the queue of launched stages

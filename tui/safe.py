@@ -30,7 +30,8 @@ from rich.text import Text
 if TYPE_CHECKING:  # textual is imported lazily by safe_content: Content is only needed by a few widgets
     from textual.content import Content
 
-__all__ = ["MARKER_STYLE", "safe_str", "safe_text", "safe_content", "safe_json", "join_text", "is_safe"]
+__all__ = ["MARKER_STYLE", "safe_str", "safe_text", "safe_content", "safe_json", "join_text", "is_safe",
+           "typed_text"]
 
 MARKER_STYLE = "dim"
 """Style of the visible stand-ins for control characters inside a `safe_text`."""
@@ -99,6 +100,21 @@ def _pieces(value: Any, multiline: bool) -> list[tuple[str, bool]]:
 def is_safe(value: str) -> bool:
     """True when `value` would be shown unchanged (no control, format or separator characters)."""
     return not any(stand_in for _, stand_in in _pieces(value, multiline=False))
+
+
+def typed_text(value: str) -> tuple[str, int]:
+    """What text pasted into an input field keeps: its first line (as Textual's Input does), tabs as spaces, and
+    no control, format (bidi, zero-width) or separator character at all; -> (kept text, characters dropped from
+    that line).
+
+    Dropped rather than made visible: what an input holds becomes a filter, an alias or a setting, and a stand-in
+    such as "␛" typed into it would be stored as that character."""
+    line = value.splitlines()[0] if value else ""
+    line = line.replace("\t", " ")
+    if line.isascii() and line.isprintable():
+        return line, 0
+    kept = "".join(char for char in line if _stand_in(char) is None)
+    return kept, len(line) - len(kept)
 
 
 MAX_SHOWN = 100_000  # characters of one value ever escaped and drawn: a 1 MB description costs what 100 KB does

@@ -119,3 +119,29 @@ async def test_hostile_strings_everywhere(store, make_app):
         await pilot.press("escape")
         await settle(pilot)
         assert app.is_running
+
+
+async def test_pasted_control_characters_never_reach_an_input(demo_store, make_app):
+    """Bracketed paste into the filter and the alias dialog: ESC, C1 and bidi characters are left out (and the user
+    told so), so they are neither drawn raw nor stored in an alias; the printable rest is kept."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await settle(pilot)
+        app.post_message(events.Paste(f"mn\x1b[31mist\u202e\x9b\n second line"))
+        await settle(pilot)
+        value = app.screen.query_one("#tree-filter", Input).value
+        assert value == "mn[31mist"
+        assert foreign_controls(app) == []
+        assert any("3 control, escape or bidi character(s) left out" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await open_version(pilot, "demo/mnist-raw:v1")
+        await pilot.press("a")
+        await settle(pilot)
+        app.post_message(events.Paste("gold\x1b]0;pwned\x07\u200b"))
+        await settle(pilot)
+        assert app.screen.query_one("#alias-input", Input).value == "gold]0;pwned"
+        assert foreign_controls(app) == []
