@@ -1,8 +1,8 @@
 """`core.Artifact`: the builder of an artifact before it is logged, as `wandb.Artifact` is.
 
 It records where each file comes from; the bytes are read when the artifact is logged (hashed while they are
-copied into the blob store). `new_file` stages in a private temporary directory removed once the artifact is logged
-or dropped. Everything is validated when added, so a bad path fails before anything is written.
+copied into the blob store). `new_file` stages in a private directory inside a store's tmp/ (core.staging), removed
+once the artifact is logged or dropped, and reclaimed by gc when its writer was killed. Everything is validated when added, so a bad path fails before anything is written.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from core import names
+from core import names, staging
 from core.errors import ValidationError
 from core.hashing import algorithm_from_wandb, cached_file_digest, manifest_digest
 
@@ -118,13 +117,13 @@ class Artifact:
 
     @contextlib.contextmanager
     def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
-        """Open a new file that becomes `name` inside the artifact; staged in a private temporary directory."""
+        """Open a new file that becomes `name` inside the artifact; staged in a private directory (core.staging)."""
         path = names.check_path(name)
         if path in self._sources:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}")
         self._check_file_vs_dir(path)
         if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix="artifacts-tui-staging-"))
+            self._staging = staging.new_dir()
             self._finalizer = weakref.finalize(self, shutil.rmtree, self._staging, True)
         target = self._staging / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import staging
 from core.errors import IntegrityError
 from core.values import ArtifactVersion, Problem
 
@@ -86,7 +87,10 @@ def gc(store: Store) -> "GcResult":
             if (alg, digest) not in referenced:
                 freed += _unlink_file(path, skipped)
         for tmp in list(store.blobs.tmp.iterdir()):  # no writer holds the lock: every temp file is a leftover
-            freed += _unlink_file(tmp, skipped)
+            if staging.is_staging(tmp):   # new_file's directories: left alone while their process lives
+                freed += staging.reclaim(tmp)
+            else:
+                freed += _unlink_file(tmp, skipped)
     return GcResult(freed, skipped)
 
 

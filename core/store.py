@@ -7,24 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
-from core import names
+from core import names, staging
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core import maintenance
 from core.download import download
 from core.history_sampling import sampled_history
 from core.errors import NotFoundError, ValidationError
+from core.processes import HOST, process_alive, process_start  # noqa: F401 (writes and launches use them)
 from core.values import (
     ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
 )
 
 HEARTBEAT_STALE_S = 60.0
 _KEEP = object()  # update_version: a field not given is kept
-HOST = socket.gethostname()
 
 _VERSION_SELECT = """
 SELECT v.id, v.idx, v.digest, v.alg, v.size, v.file_count, v.description, v.metadata, v.created_at, v.tags,
@@ -50,27 +49,6 @@ def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAUL
     return Store(Path(path).expanduser() if path is not None else default_home(), timeout=timeout)
 
 
-def process_start(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return int(handle.read().rsplit(b")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def process_alive(pid: int, start: int | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if start is not None:
-        now = process_start(pid)
-        return now is None or now == start
-    return True
-
-
 def _sorted_aliases(raw: str | None) -> list[str]:
     if not raw:
         return []
@@ -87,6 +65,7 @@ class Store:
         self.timeout = timeout
         self.blobs = BlobStore(root)
         self.db = Database(root / "store.db", timeout=timeout, holds_data=self.blobs.any_blob)
+        staging.note_store(self.blobs.tmp)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
