@@ -9,6 +9,7 @@ Imports torch at module level: import it lazily.
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +20,9 @@ from core.pipeline.errors import PipelineError, UnsafeCheckpointError
 __all__ = ["load_split", "load_state_dict", "save_split", "save_state_dict"]
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
+
+
 def _load(path: Path, what: str) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
@@ -26,7 +30,9 @@ def _load(path: Path, what: str) -> Any:
         raise PipelineError(f"{what}: {path.name} is missing from the artifact") from None
     except pickle.UnpicklingError as exc:
         # weights_only refuses any global outside torch's tensor allowlist; nothing in the file has run.
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # torch's message carries SGR escapes (bold, colour) and quotes the file's globals: keep only plain text
+        plain = _ANSI.sub("", str(exc)).strip()
+        first = "".join(c if c.isprintable() else "?" for c in plain.splitlines()[0]) if plain else type(exc).__name__
         raise UnsafeCheckpointError(
             f"{what}: refused to load {path.name}: it is not plain tensors (torch.load with weights_only=True "
             f"rejected it: {first[:200]}). Nothing from it was run; use a version logged by the pipeline."
