@@ -99,9 +99,9 @@ def test_gc_refuses_and_keeps_every_blob(logged, damage, capsys):
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("command", [["ls"], ["ls", "p"], ["show", "p/data:latest"], ["verify"], ["lineage", "p"],
+@pytest.mark.parametrize("command", [[], ["ls"], ["ls", "p"], ["show", "p/data:latest"], ["verify"], ["lineage", "p"],
                                      ["alias", "add", "p/data:v0", "best"], ["get", "p/data:v0", "--root", "out"]],
-                         ids=lambda c: c[0])
+                         ids=lambda c: c[0] if c else "tui")
 def test_every_command_says_what_is_wrong_in_one_line(logged, damage, command, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     checkpoint(logged)
@@ -163,3 +163,24 @@ def test_a_blob_replaced_by_a_directory_is_reported_not_raised(logged):
     assert problem.kind == "corrupt" and problem.path == entry.path
     with pytest.raises(core.IntegrityError, match=entry.path):
         version.verify()
+
+
+def test_the_wal_removed_under_an_open_reader_is_one_line_and_gc_keeps_every_blob(tmp_path, capsys):
+    """Commits that live only in the WAL are gone with it: an open store, a fresh process's commands and gc all
+    say so in one line (or keep reading what they had); no blob is deleted."""
+    store = core.open_store(tmp_path / "store")
+    files = write_tree(tmp_path / "files", {f"f{i}.txt": f"content {i}" for i in range(4)})
+    with core.init(project="p", store=store) as run:
+        art = core.Artifact("data", type="dataset")
+        art.add_dir(files)
+        run.log_artifact(art)
+    assert store.projects() == ["p"]   # a reader stays open
+    for suffix in ("-wal", "-shm"):
+        (store.root / f"store.db{suffix}").unlink()
+    for command in (["ls", "p"], ["verify"], ["gc"]):
+        assert cli(["--store", str(store.root), *command]) == 1, command
+        err = capsys.readouterr().err
+        assert err.startswith("artifacts-tui: error: ") and err.count("\n") == 1 and "store.db" in err, err
+    with pytest.raises(core.StoreDamagedError):
+        core.open_store(store.root).gc()
+    assert blobs(store.root) == 4
