@@ -30,7 +30,7 @@ from pathlib import Path
 
 from core.atomic import fsync_dir
 from core.errors import StoreBusyError, StoreFullError, ValidationError
-from core.hashing import CHUNK, b64, b64_to_hex, new_hasher
+from core.hashing import CHUNK, PROCESS_CACHE, StatKey, b64, b64_to_hex, new_hasher
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _write = os.write  # a seam for tests that simulate a full disk
@@ -372,6 +372,33 @@ class BlobStore:
         finally:
             os.close(fd)
         return b64(hasher.digest())
+
+    def state(self, alg: str, digest: str, size: int, budget: list[int] | None = None) -> str:
+        """What `verify` would say of one blob, as cheaply as allowed: "missing"; "corrupt" (wrong size, not a
+        regular file, or re-hashed to another digest); "ok" (re-hashed to its digest); "unverified" (right size,
+        not re-hashed: `budget`, a one-item list of the bytes still allowed to be read, was spent; None: no limit).
+
+        Re-hash results are kept in the process's checksum cache under the blob's (size, mtime, inode, ctime): a
+        blob rewritten in place (a flipped byte) changes its ctime and is read again. `verify` never uses it."""
+        path = self.path_str(alg, digest)
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return "corrupt"
+        key = StatKey.of(path, st)
+        known = PROCESS_CACHE.get(key, alg)
+        if known is None:
+            if budget is not None:
+                if budget[0] < size:
+                    return "unverified"
+                budget[0] -= size
+            known = self.rehash(alg, digest)
+            if known is None:
+                return "missing"
+            PROCESS_CACHE.put(key, alg, known)
+        return "ok" if known == digest else "corrupt"
 
     def any_blob(self) -> bool:
         """Whether objects/ holds at least one blob (stops at the first)."""

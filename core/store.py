@@ -49,6 +49,14 @@ def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAUL
     return Store(Path(path).expanduser() if path is not None else default_home(), timeout=timeout)
 
 
+def _downloaded(base: Path, entry) -> bool:
+    """Whether the download root holds this file with its size (a cheap check: the Files tab's "local" column)."""
+    try:
+        return os.stat(base / entry.path).st_size == entry.size
+    except OSError:
+        return False
+
+
 def _sorted_aliases(raw: str | None) -> list[str]:
     if not raw:
         return []
@@ -272,20 +280,18 @@ class Store:
         rows = self.db.read("SELECT path, digest, size FROM files WHERE version_id = ? ORDER BY path", (version.id,))
         return [FileEntry(r["path"], r["digest"], r["size"]) for r in rows]
 
-    def version_file_states(self, version: ArtifactVersion, root=None) -> list[FileState]:
+    def version_file_states(self, version: ArtifactVersion, root=None, *,
+                            verify_bytes: int | None = None) -> list[FileState]:
+        """Each file's blob state and whether `root` (default ./artifacts/name:vN) holds it. Blobs are re-hashed,
+        as `verify` does (all of them by default; while their sizes add up to at most `verify_bytes` when given,
+        the rest only size-checked: "unverified" when the size is right). A re-hash is remembered in the process
+        until the blob's ctime changes, so showing the same version again reads nothing."""
         base = Path(root) if root is not None else version.default_root()
+        budget = None if verify_bytes is None else [verify_bytes]
         states = []
         for entry in version.files():
-            try:
-                size = os.stat(self.blobs.path(version.alg, entry.digest)).st_size
-                blob = "ok" if size == entry.size else "corrupt"
-            except FileNotFoundError:
-                blob = "missing"
-            try:
-                downloaded = os.stat(base / entry.path).st_size == entry.size
-            except OSError:
-                downloaded = False
-            states.append(FileState(entry.path, entry.digest, entry.size, blob, downloaded))
+            blob = self.blobs.state(version.alg, entry.digest, entry.size, budget)
+            states.append(FileState(entry.path, entry.digest, entry.size, blob, _downloaded(base, entry)))
         return states
 
     def version_logged_by(self, version: ArtifactVersion) -> RunInfo | None:

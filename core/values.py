@@ -37,7 +37,8 @@ class FileState:
     path: str
     digest: str
     size: int
-    blob: str          # "ok" | "missing" | "corrupt" (size differs; a full re-hash is version.verify())
+    blob: str          # "ok" (re-hashed) | "unverified" (right size, not re-hashed) | "missing" | "corrupt";
+                       # the W&B store adds "remote" (not fetched yet)
     downloaded: bool   # the download root holds this file with this size
 
 
@@ -104,8 +105,9 @@ class ArtifactVersion:
     def files(self) -> list[FileEntry]:
         return self._store.version_files(self)
 
-    def file_states(self, root: str | Path | None = None) -> list[FileState]:
-        return self._store.version_file_states(self, root)
+    def file_states(self, root: str | Path | None = None, *, verify_bytes: int | None = None) -> list[FileState]:
+        """Blob state and local copy of each file; every blob re-hashed, or up to `verify_bytes` in all."""
+        return self._store.version_file_states(self, root, verify_bytes=verify_bytes)
 
     def default_root(self) -> Path:
         return Path("artifacts") / self.qualified_name

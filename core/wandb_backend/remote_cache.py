@@ -58,16 +58,16 @@ class RemoteCache:
             json.dump({"files": [[f.path, f.digest, f.size] for f in files]}, handle)
 
     # -- blobs --------------------------------------------------------------------------------------------------
-    def blob_state(self, alg: str, entry: FileEntry) -> str:
-        """"ok" (here, right size), "corrupt" (here, wrong size) or "remote" (only on the server so far)."""
+    def blob_state(self, alg: str, entry: FileEntry, budget: list[int] | None = None) -> str:
+        """"remote" (only on the server so far), else what the local blob store says of it (BlobStore.state)."""
         try:
-            size = os.stat(self.blobs.path(alg, entry.digest)).st_size
-        except (FileNotFoundError, ValueError):
+            state = self.blobs.state(alg, entry.digest, entry.size, budget)
+        except ValueError:  # a digest that is not one of ours cannot be here
             return "remote"
-        return "ok" if size == entry.size else "corrupt"
+        return "remote" if state == "missing" else state
 
     def missing(self, alg: str, files: list[FileEntry]) -> list[FileEntry]:
-        return [f for f in files if self.blob_state(alg, f) != "ok"]
+        return [f for f in files if self.blob_state(alg, f) not in ("ok", "unverified")]
 
     def fetch(self, alg: str, files: list[FileEntry], download_to, label: str) -> None:
         """Have `download_to(dir)` write the version's files under a private directory, then move each missing

@@ -277,18 +277,15 @@ class WandbStore:
 
         return self._session.get(("files", version.alg, version.digest), compute)
 
-    def version_file_states(self, version: ArtifactVersion, root=None) -> list[FileState]:
-        """Blob states are "ok", "corrupt" or "remote" (on the server, not fetched yet)."""
+    def version_file_states(self, version: ArtifactVersion, root=None, *,
+                            verify_bytes: int | None = None) -> list[FileState]:
+        """As the local store's, with "remote" for a file on the server not fetched yet."""
+        from core.store import _downloaded
+
         base = Path(root) if root is not None else version.default_root()
-        states = []
-        for entry in version.files():
-            try:
-                downloaded = os.stat(base / entry.path).st_size == entry.size
-            except OSError:
-                downloaded = False
-            states.append(FileState(entry.path, entry.digest, entry.size, self.cache.blob_state(version.alg, entry),
-                                    downloaded))
-        return states
+        budget = None if verify_bytes is None else [verify_bytes]
+        return [FileState(entry.path, entry.digest, entry.size, self.cache.blob_state(version.alg, entry, budget),
+                          _downloaded(base, entry)) for entry in version.files()]
 
     def download_version(self, version: ArtifactVersion, root=None) -> Path:
         """Fetch what is not in the local blob store yet, then copy out as the local store does."""

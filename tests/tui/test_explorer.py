@@ -358,3 +358,27 @@ async def test_rows_and_sizes_read_right_at_80_columns(store, make_app):
         await settle(pilot)
         text = screen_text(app)
         assert "this collection has a single version:" in text and "nothing to compare" in text  # wrapped, not cut
+
+
+async def test_files_tab_shows_a_flipped_byte_as_verify_does(demo_store, make_app):
+    """A blob with one byte flipped (same size) reads CORRUPT in the Files tab, not "ok"; past the re-hash budget
+    a blob of the right size reads "size ok", never "ok"."""
+    version = demo_store.artifact("demo/mnist-raw:v1")
+    entry = next(f for f in version.files() if f.path == "labels.txt")
+    blob = demo_store.blobs.path(version.alg, entry.digest)
+    data = bytearray(blob.read_bytes())
+    data[0] ^= 0x01
+    blob.chmod(0o644)
+    blob.write_bytes(bytes(data))
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v1")
+        await pilot.press("3")
+        table = app.screen.query_one("#file-table", DataTable)
+        assert await wait_until(pilot, lambda: table.row_count == 3)
+        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i)[2].plain for i in range(table.row_count)}
+        assert rows["labels.txt"] == "CORRUPT" and {rows[p] for p in rows if p != "labels.txt"} == {"ok"}
+    assert {(p.path, p.kind) for p in demo_store.verify()} == {("labels.txt", "corrupt")}  # what verify says
+    unread = {s.path: s.blob for s in demo_store.artifact("demo/mnist-raw:v2").file_states(verify_bytes=0)}
+    assert unread.pop("labels.txt") == "corrupt"  # the same blob: its re-hash is remembered, not lost
+    assert set(unread.values()) == {"unverified"}

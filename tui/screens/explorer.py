@@ -36,6 +36,7 @@ from tui.widgets.artifact_tree import (
     VersionItem,
     split_ref,
 )
+from tui.widgets.file_table import VERIFY_BYTES
 from tui.widgets.version_details import VersionDetails, VersionOverview
 
 PAGE = 200  # versions per page of a collection
@@ -266,7 +267,7 @@ class ExplorerScreen(StoreScreen):
             if self._current is not None and self._current.ref == event.ref:
                 self.details.show_files(states)
 
-        self.fetch("files", lambda: self.store.artifact(event.ref).file_states(), shown,
+        self.fetch("files", lambda: self.store.artifact(event.ref).file_states(verify_bytes=VERIFY_BYTES), shown,
                    loading=self.details.query_one("#file-table"))
 
     def on_version_diff_compare_requested(self, event) -> None:  # VersionDiff.CompareRequested

@@ -1,7 +1,10 @@
 """The Files tab: every file of a version with its size, digest, whether its blob is intact, and whether a
 downloaded copy exists.
 
-A missing or corrupt blob is a row that says so (the store's cheap check: existence and size), never a crash.
+A missing or corrupt blob is a row that says so, never a crash. Blobs are re-hashed as `verify` does (so a flipped
+byte shows CORRUPT), up to VERIFY_BYTES per version shown; beyond that a blob of the right size reads "size ok"
+(`artifacts-tui verify` re-hashes everything). A re-hash is remembered until the blob changes, so coming back to
+a version reads nothing again.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from tui.safe import safe_text
 from tui import format as formatting
 
 MAX_ROWS = 5000
+VERIFY_BYTES = 256 * 1024 * 1024  # re-hashed per version shown, off the UI thread (about 0.5 s of md5 here)
 
 _BLOB = {
     "ok": Text("ok", style="green"),
+    "unverified": Text("size ok", style="dim"),  # past VERIFY_BYTES: right size, not re-hashed
     "missing": Text("MISSING", style="bold red"),
     "corrupt": Text("CORRUPT", style="bold red"),
     "remote": Text("on server", style="dim"),  # a W&B store's file not fetched yet
