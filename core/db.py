@@ -174,6 +174,18 @@ class Database:
         with self.translated():
             return self._retry_busy(lambda: conn.execute(sql, params).fetchall())
 
+    def read_tuples(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """As `read`, rows as plain tuples: for the hot paths that build thousands of objects by position."""
+        conn = self.connection()
+
+        def fetch() -> list[tuple]:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+
+        with self.translated():
+            return self._retry_busy(fetch)
+
     def read_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         rows = self.read(sql, params)
         return rows[0] if rows else None
