@@ -40,7 +40,8 @@ FROM base b LEFT JOIN stats s ON s.run_pk = b.run_pk AND s.block = b.block
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    kind = type(value)  # not bool; an int of any size (math.isfinite would overflow on 10**400)
+    return kind is int or (kind is float and math.isfinite(value))
 
 
 class _Unit:
@@ -66,17 +67,37 @@ class _Unit:
                 mine[0], mine[1] = min(mine[0], lo), max(mine[1], hi)
 
 
+def _fold(unit: _Unit, step: int, data: dict, new: bool) -> None:
+    """One row into its block's unit, in place (no unit per row: a million rows are logged through here)."""
+    if step < unit.first:
+        unit.first = step
+    if step > unit.last:
+        unit.last = step
+    if new:
+        unit.rows += 1
+    stats = unit.stats
+    for key, value in data.items():
+        kind = type(value)  # bool is not a number here (type(True) is bool)
+        if kind is not int and (kind is not float or not math.isfinite(value)):
+            continue
+        mine = stats.get(key)
+        if mine is None:
+            stats[key] = [value, value]
+        elif value < mine[0]:
+            mine[0] = value
+        elif value > mine[1]:
+            mine[1] = value
+
+
 def add_to_blocks(conn, pk: int, rows: Iterable[tuple[int, dict, bool]]) -> None:
     """Fold written history rows (step, data, whether the step is new) into their blocks, inside the write."""
     touched: dict[int, _Unit] = {}
     for step, data, new in rows:
-        unit = _Unit.of_row(step, data)
-        unit.rows = 1 if new else 0
-        block = touched.get(step // BLOCK)
-        if block is None:
-            touched[step // BLOCK] = unit
-        else:
-            block.merge(unit)
+        block = step // BLOCK
+        unit = touched.get(block)
+        if unit is None:
+            unit = touched[block] = _Unit(step, step, 0, {})
+        _fold(unit, step, data, new)
     for block, unit in touched.items():
         old = conn.execute("SELECT first_step, last_step, rows, stats FROM history_blocks "
                            "WHERE run_pk = ? AND block = ?", (pk, block)).fetchone()

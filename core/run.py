@@ -8,6 +8,7 @@ training loop pays microseconds per call while a TUI in another process still fo
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import threading
 import time
@@ -28,7 +29,8 @@ from core.store import Store, open_store
 FLUSH_INTERVAL_S = 0.5
 HEARTBEAT_INTERVAL_S = 10.0
 MAX_BUFFERED_ROWS = 10_000
-_PRIMITIVES = (int, float, str, bool, type(None))
+_PRIMITIVES = frozenset((int, float, str, bool, type(None)))
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Config(dict):
@@ -186,10 +188,11 @@ class Run:
         for key, value in data.items():
             if not isinstance(key, str) or not key:
                 raise ValidationError(f"metric names must be non-empty strings, got {key!r}")
-            if type(value) not in _PRIMITIVES:
-                value = self._convert(key, value, at)
-            elif type(value) is float and value != value:
-                value = None
+            kind = type(value)
+            if kind not in _PRIMITIVES or (kind is int and not _INT64_MIN <= value <= _INT64_MAX):
+                value = self._convert(key, value, at)  # media, containers, numpy scalars, huge ints: checked
+            elif kind is float and not math.isfinite(value):
+                value = None  # NaN and ±inf (a diverged loss): JSON has no value for them, so null, as W&B charts
             row[key] = value
         with self._lock:
             existing = self._rows.get(at)

@@ -34,8 +34,11 @@ class ManifestRow:
     size: int
 
 
+_ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode  # json.dumps' settings, built once
+
+
 def _dumps(value) -> str:
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 def ensure_project(conn, project: str) -> int:
@@ -196,16 +199,26 @@ def append_history(store: Store, pk: int, rows: Sequence[tuple[int, dict]], summ
             conn.executemany("INSERT OR REPLACE INTO system_metrics (run_pk, at, data) VALUES (?, ?, ?)",
                              [(pk, at, _dumps(row)) for at, row in system])
         written = []
-        for step, data in rows:
-            cur = conn.execute(
-                "INSERT INTO history (run_pk, step, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (pk, step, _dumps(data)))
-            written.append((step, data, cur.rowcount == 1))
-            if cur.rowcount == 0:
-                old = json.loads(conn.execute(
-                    "SELECT data FROM history WHERE run_pk = ? AND step = ?", (pk, step)).fetchone()[0])
-                old.update(data)
-                conn.execute("UPDATE history SET data = ? WHERE run_pk = ? AND step = ?", (_dumps(old), pk, step))
+        if rows:
+            # Most rows are new steps: one executemany for them; only steps already there are merged row by row.
+            by_step: dict[int, dict] = {}
+            for step, data in rows:  # one step twice in a batch: merged, later keys win (as a second log would)
+                by_step[step] = {**by_step[step], **data} if step in by_step else data
+            rows = list(by_step.items())
+            steps = list(by_step)
+            there = {r[0] for r in conn.execute("SELECT step FROM history WHERE run_pk = ? AND step BETWEEN ? AND ?",
+                                                (pk, min(steps), max(steps)))}
+            fresh = [(pk, step, _dumps(data)) for step, data in rows if step not in there]
+            conn.executemany("INSERT INTO history (run_pk, step, data) VALUES (?, ?, ?)", fresh)
+            for step, data in rows:
+                new = step not in there
+                written.append((step, data, new))
+                if not new:
+                    old = json.loads(conn.execute(
+                        "SELECT data FROM history WHERE run_pk = ? AND step = ?", (pk, step)).fetchone()[0])
+                    old.update(data)
+                    conn.execute("UPDATE history SET data = ? WHERE run_pk = ? AND step = ?",
+                                 (_dumps(old), pk, step))
         add_to_blocks(conn, pk, written)
         if summary is not None:
             conn.execute("UPDATE runs SET summary = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?",

@@ -170,3 +170,19 @@ def test_a_script_that_never_calls_finish_keeps_its_rows_and_finishes(tmp_path):
     (run,) = store.runs("p")
     assert run.state == "finished"
     assert store.history(run.id) == [{"_step": 0, "a": 1}]
+
+
+def test_a_diverged_loss_and_a_huge_int_are_logged_not_fatal_at_finish(store):
+    """inf/-inf/NaN (a diverged training) are stored as null as W&B charts them; an int past 64 bits is kept; a
+    second row at one step within a batch merges; finish never raises over what log accepted."""
+    with core.init(project="p", store=store) as run:
+        run.log({"loss": 0.5, "big": 10**30})
+        run.log({"loss": float("inf"), "low": float("-inf"), "nan": float("nan")})
+        run.log({"loss": 0.25}, step=2)
+        run.log({"acc": 0.9}, step=2)
+        run_id = run.id
+    assert store.run("p", run_id).state == "finished"
+    assert store.history(run_id) == [{"_step": 0, "loss": 0.5, "big": 10**30},
+                                     {"_step": 1, "loss": None, "low": None, "nan": None},
+                                     {"_step": 2, "loss": 0.25, "acc": 0.9}]
+    assert sorted(row["loss"] for row in store.history(run_id, samples=2)) == [0.25, 0.5]  # nulls: not extremes
