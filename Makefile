@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # that read one shared fixture (a whole pipeline, the tutorial script) share a worker: tests/conftest.py groups them.
 PYTEST_PARALLEL ?= -n 3 --dist loadgroup
 
-.PHONY: run test test-fast lint-imports bench install clean
+.PHONY: run test test-fast lint-imports bench install bytecode clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,21 +21,27 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# Our sources' bytecode, written ahead: the install is editable (the sources are this checkout), and where
+# PYTHONDONTWRITEBYTECODE is set (this machine sets it) every start would otherwise compile core/ and tui/ again,
+# about 0.1-0.3 s of the first screen. Only changed files are compiled again.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q core tui bench >/dev/null
+
+run: bytecode
 	$(BIN)/artifacts-tui
 
 # The import contracts in pyproject.toml ([tool.importlinter]), then every test, in parallel.
-test: lint-imports
+test: lint-imports bytecode
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 # The edit loop: every test not marked slow (under a minute); `make test` before committing.
-test-fast: $(STAMP)
+test-fast: bytecode
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 lint-imports: $(STAMP)
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python -m bench
 
 clean:
