@@ -270,6 +270,20 @@ class ExplorerScreen(StoreScreen):
         self.fetch("files", lambda: self.store.artifact(event.ref).file_states(verify_bytes=VERIFY_BYTES), shown,
                    loading=self.details.query_one("#file-table"))
 
+    def on_file_table_preview_requested(self, event) -> None:  # FileTable.PreviewRequested
+        from tui.screens.file_preview import FilePreviewScreen  # opened on demand (start-up time)
+
+        if self._current_version is not None:
+            self.app.push_screen(FilePreviewScreen(self._current_version, event.path))
+
+    def on_file_table_save_requested(self, event) -> None:  # FileTable.SaveRequested
+        from tui.screens.save_dialog import SaveFileDialog, saved_message
+
+        version, path = self._current_version, event.path
+        if version is not None:
+            self.app.push_screen(SaveFileDialog(version, path), lambda where: where is not None and self.notify(
+                saved_message(path, where), title="Saved", markup=False, timeout=4))
+
     def on_version_diff_compare_requested(self, event) -> None:  # VersionDiff.CompareRequested
         item = self._current
         if item is None:

@@ -1,6 +1,7 @@
 """The Files tab: every file of a version with its size, digest, whether its blob is intact, and whether a
 downloaded copy exists.
 
+Enter on a file asks for its preview (`PreviewRequested`), `s` to save it (`SaveRequested`); the screen opens them.
 A missing or corrupt blob is a row that says so, never a crash. Blobs are re-hashed as `verify` does (so a flipped
 byte shows CORRUPT), up to VERIFY_BYTES per version shown; beyond that a blob of the right size reads "size ok"
 (`artifacts-tui verify` re-hashes everything). A re-hash is remembered until the blob changes, so coming back to
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.safe import safe_text
@@ -33,7 +36,28 @@ _BLOB = {
 class FileTable(DataTable):
     """Path, size, digest, blob state and local copy of each file."""
 
+    HELP_SCOPE = "Files tab"  # the help screen lists these keys under this name
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Preview", tooltip="Show the file: text, JSON, CSV, W&B Table, image, hex"),
+        Binding("s", "save", "Save…", tooltip="Save the file to a path you choose"),
+    ]
+
+    class PreviewRequested(Message):
+        """Enter on the file at `path`."""
+
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
+    class SaveRequested(Message):
+        """`s` on the file at `path`."""
+
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
     def on_mount(self) -> None:
+        self._paths: list[str] = []
         self.cursor_type = "row"
         self.zebra_stripes = False
         self.add_column("Path", key="path")
@@ -45,6 +69,7 @@ class FileTable(DataTable):
     def set_files(self, states: Sequence[Any]) -> None:
         """`core.FileState` rows: (path, digest, size, blob, downloaded)."""
         self.clear()
+        self._paths = [state.path for state in states[:MAX_ROWS]]
         for state in states[:MAX_ROWS]:
             self.add_row(
                 safe_text(state.path),
@@ -56,3 +81,18 @@ class FileTable(DataTable):
             )
         if len(states) > MAX_ROWS:
             self.add_row(Text(f"… {len(states) - MAX_ROWS:,} more files", style="dim italic"), "", "", "", "")
+
+    def _cursor_path(self) -> str | None:
+        row = self.cursor_row
+        return self._paths[row] if self.row_count and 0 <= row < len(self._paths) else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        path = self._paths[event.cursor_row] if 0 <= event.cursor_row < len(self._paths) else None
+        if path is not None:
+            self.post_message(self.PreviewRequested(path))
+
+    def action_save(self) -> None:
+        path = self._cursor_path()
+        if path is not None:
+            self.post_message(self.SaveRequested(path))
