@@ -107,6 +107,9 @@ class ExplorerScreen(StoreScreen):
         Binding("slash", "filter", "Filter", tooltip="Filter the tree by project, type or name"),
         Binding("l", "lineage", "Lineage", tooltip="The lineage graph of the selected project or version"),
         Binding("R", "runs", "Runs", key_display="R", tooltip="The runs of the selected project"),
+        Binding("y", "copy('usage')", "Copy use", tooltip="Copy run.use_artifact(\"project/name:vN\") of the version"),
+        Binding("Y", "copy('ref')", "Copy ref", key_display="Y", show=False,
+                tooltip="Copy the version's reference, project/name:vN"),
         Binding("1", "tab('overview')", "Overview tab", show=False),
         Binding("2", "tab('metadata')", "Metadata tab", show=False),
         Binding("3", "tab('files')", "Files tab", show=False),
@@ -384,6 +387,23 @@ class ExplorerScreen(StoreScreen):
             self.query_one("#tree-filter", Input).value = ""
             self.set_class(False, "-filtering")
             self.tree.focus()
+
+    def action_copy(self, what: str) -> None:
+        from tui.clipboard import copied_message, tmux_clipboard_off
+        from tui.widgets.version_details import reference, usage_snippet
+
+        version = self._current_version
+        if version is None:
+            self.notify("Select a version first (y copies the line that uses it).", markup=False)
+            return
+        text = usage_snippet(version) if what == "usage" else reference(version)
+        self.app.copy_to_clipboard(text)
+
+        def tell(tmux_off: bool) -> None:
+            message, severity = copied_message(text, tmux_off)
+            self.notify(safe_str(message), title="Clipboard", severity=severity, markup=False, timeout=5)
+
+        self.fetch("clipboard", tmux_clipboard_off, tell, on_error=lambda _error: tell(False))
 
     def action_tab(self, tab: str) -> None:
         self.details.show_tab(tab)
