@@ -107,7 +107,8 @@ class ExplorerScreen(StoreScreen):
         Binding("slash", "filter", "Filter", tooltip="Filter the tree by project, type or name"),
         Binding("l", "lineage", "Lineage", tooltip="The lineage graph of the selected project or version"),
         Binding("R", "runs", "Runs", key_display="R", tooltip="The runs of the selected project"),
-        Binding("y", "copy('usage')", "Copy use", tooltip="Copy run.use_artifact(\"project/name:vN\") of the version"),
+        # shown in the footer while the details pane has focus (VersionDetails), to leave room for ? at 80 columns
+        Binding("y", "copy('usage')", "Copy use", show=False, tooltip="Copy run.use_artifact(\"project/name:vN\") of the version"),
         Binding("Y", "copy('ref')", "Copy ref", key_display="Y", show=False,
                 tooltip="Copy the version's reference, project/name:vN"),
         Binding("1", "tab('overview')", "Overview tab", show=False),
@@ -294,11 +295,11 @@ class ExplorerScreen(StoreScreen):
         project, name = item.project, item.name
 
         def compare():
-            from tui.widgets.version_diff import diff_files  # loaded with the details' tabs (start-up time)
+            from tui.widgets.version_diff import diff_versions  # loaded with the details' tabs (start-up time)
 
             this = self.store.artifact(f"{project}/{name}:v{event.index}")
             other = self.store.artifact(f"{project}/{name}:v{event.other}")
-            return diff_files(other.files(), this.files())
+            return diff_versions(other, this)
 
         self.fetch("diff", compare, lambda rows: self.details.show_diff(event.index, event.other, rows))
 

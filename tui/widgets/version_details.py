@@ -17,6 +17,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
@@ -148,6 +149,8 @@ def run_values(run: Any) -> Group:
 
 class VersionDetails(Vertical):
     """The tabs for one version; an empty-state line until a version is selected."""
+
+    BINDINGS = [Binding("y", "screen.copy('usage')", "Copy use", tooltip="Copy the line that uses this version")]
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a version to see its details.", style="dim"), id="details-empty")
