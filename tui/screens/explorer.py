@@ -274,17 +274,28 @@ class ExplorerScreen(StoreScreen):
         self.fetch("files", lambda: self.store.artifact(event.ref).file_states(verify_bytes=VERIFY_BYTES), shown,
                    loading=self.details.query_one("#file-table"))
 
-    def on_file_table_preview_requested(self, event) -> None:  # FileTable.PreviewRequested
+    def _file_path(self) -> str | None:
+        from tui.widgets.file_table import FileTable  # with the details' tabs (start-up time)
+
+        tables = self.query(FileTable)
+        return tables.first().cursor_path if tables else None
+
+    def action_preview_file(self, path: str | None = None) -> None:
+        """Enter on a file of the Files tab: its preview, pushed at once (an escape typed next closes it)."""
         from tui.screens.file_preview import FilePreviewScreen  # opened on demand (start-up time)
 
-        if self._current_version is not None:
-            self.app.push_screen(FilePreviewScreen(self._current_version, event.path))
+        path = path or self._file_path()
+        if self._current_version is not None and path is not None:
+            self.app.push_screen(FilePreviewScreen(self._current_version, path))
 
-    def on_file_table_save_requested(self, event) -> None:  # FileTable.SaveRequested
+    def on_file_table_preview_requested(self, event) -> None:  # FileTable.PreviewRequested: a click on a row
+        self.action_preview_file(event.path)
+
+    def action_save_file(self) -> None:
         from tui.screens.save_dialog import SaveFileDialog, saved_message
 
-        version, path = self._current_version, event.path
-        if version is not None:
+        version, path = self._current_version, self._file_path()
+        if version is not None and path is not None:
             self.app.push_screen(SaveFileDialog(version, path), lambda where: where is not None and self.notify(
                 saved_message(path, where), title="Saved", markup=False, timeout=4))
 

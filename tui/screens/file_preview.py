@@ -48,13 +48,13 @@ class FilePreviewScreen(StoreCalls, Screen[None]):
     def on_mount(self) -> None:
         widget = self.query_one(FilePreview)
         self.fetch("preview", lambda: read_preview(self.version, self.path), self._shown, loading=widget,
-                   on_error=self._failed)
+                   on_error=self._read_failed)
 
     def _shown(self, result) -> None:
         if self.is_attached:  # escape may have closed the screen while the worker read
             self.query_one(FilePreview).show(*result)
 
-    def _failed(self, error: BaseException) -> None:
+    def _read_failed(self, error: BaseException) -> None:
         if self.is_attached:
             self.query_one(FilePreview).show_error(describe_error(error))
 

@@ -1,7 +1,9 @@
 """The Files tab: every file of a version with its size, digest, whether its blob is intact, and whether a
 downloaded copy exists.
 
-Enter on a file asks for its preview (`PreviewRequested`), `s` to save it (`SaveRequested`); the screen opens them.
+Enter on a file runs its screen's `preview_file` action and `s` its `save_file` (a key runs the screen's action at
+once, so an escape pressed right after enter reaches the preview it opened); a click on a row posts
+`PreviewRequested`. The screen reads which file through `cursor_path`.
 A missing or corrupt blob is a row that says so, never a crash. Blobs are re-hashed as `verify` does (so a flipped
 byte shows CORRUPT), up to VERIFY_BYTES per version shown; beyond that a blob of the right size reads "size ok"
 (`artifacts-tui verify` re-hashes everything). A re-hash is remembered until the blob changes, so coming back to
@@ -38,19 +40,13 @@ class FileTable(DataTable):
 
     HELP_SCOPE = "Files tab"  # the help screen lists these keys under this name
     BINDINGS = [
-        Binding("enter", "select_cursor", "Preview", tooltip="Show the file: text, JSON, CSV, W&B Table, image, hex"),
-        Binding("s", "save", "Save…", tooltip="Save the file to a path you choose"),
+        Binding("enter", "screen.preview_file", "Preview",
+                tooltip="Show the file: text, JSON, CSV, W&B Table, image, hex"),
+        Binding("s", "screen.save_file", "Save…", tooltip="Save the file to a path you choose"),
     ]
 
     class PreviewRequested(Message):
-        """Enter on the file at `path`."""
-
-        def __init__(self, path: str) -> None:
-            super().__init__()
-            self.path = path
-
-    class SaveRequested(Message):
-        """`s` on the file at `path`."""
+        """A click on the file at `path`."""
 
         def __init__(self, path: str) -> None:
             super().__init__()
@@ -82,7 +78,9 @@ class FileTable(DataTable):
         if len(states) > MAX_ROWS:
             self.add_row(Text(f"… {len(states) - MAX_ROWS:,} more files", style="dim italic"), "", "", "", "")
 
-    def _cursor_path(self) -> str | None:
+    @property
+    def cursor_path(self) -> str | None:
+        """The path of the file under the cursor (None on the "more files" row or an empty table)."""
         row = self.cursor_row
         return self._paths[row] if self.row_count and 0 <= row < len(self._paths) else None
 
@@ -91,8 +89,3 @@ class FileTable(DataTable):
         path = self._paths[event.cursor_row] if 0 <= event.cursor_row < len(self._paths) else None
         if path is not None:
             self.post_message(self.PreviewRequested(path))
-
-    def action_save(self) -> None:
-        path = self._cursor_path()
-        if path is not None:
-            self.post_message(self.SaveRequested(path))
