@@ -113,7 +113,8 @@ def _cell(value: Any) -> Text:
         return Text(f"{value:.6g}")
     if isinstance(value, str):
         return safe_text(value, limit=CELL_CHARS)
-    return Text(safe_json(value)[:CELL_CHARS] + ("…" if len(safe_json(value)) > CELL_CHARS else ""))
+    text = safe_json(value)
+    return Text(text[:CELL_CHARS] + ("…" if len(text) > CELL_CHARS else ""))
 
 
 def _table(columns: list[Any], rows: list[list[Any]], preview: Preview, total_rows: int) -> Preview:

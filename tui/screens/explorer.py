@@ -108,7 +108,8 @@ class ExplorerScreen(StoreScreen):
         Binding("l", "lineage", "Lineage", tooltip="The lineage graph of the selected project or version"),
         Binding("R", "runs", "Runs", key_display="R", tooltip="The runs of the selected project"),
         # shown in the footer while the details pane has focus (VersionDetails), to leave room for ? at 80 columns
-        Binding("y", "copy('usage')", "Copy use", show=False, tooltip="Copy run.use_artifact(\"project/name:vN\") of the version"),
+        Binding("y", "copy('usage')", "Copy use", show=False,
+                tooltip='Copy run.use_artifact("project/name:vN") of the version'),
         Binding("Y", "copy('ref')", "Copy ref", key_display="Y", show=False,
                 tooltip="Copy the version's reference, project/name:vN"),
         Binding("1", "tab('overview')", "Overview tab", show=False),
