@@ -166,6 +166,7 @@ async def test_big_files_are_cut_and_say_so_and_escape_at_once_is_safe(files_sto
         assert "blob corrupt" in text and "hello" not in text
 
 
+@pytest.mark.slow
 async def test_save_lands_where_asked_keeps_files_and_never_follows_a_planted_link(files_store, make_app, tmp_path):
     # make_app runs the app in tmp_path: ./artifacts/... is below it
     secret = tmp_path / "secret.txt"
