@@ -5,6 +5,10 @@ relative to its parent with `O_NOFOLLOW` (a symlinked directory is refused, neve
 written to a temporary file with a random name created with `O_EXCL | O_NOFOLLOW` inside that directory, then
 renamed over the final name, and a rename replaces a symlink planted there rather than writing through it.
 
+`save_file` copies one file to a path the user chose, the same way: below its root (the current directory for a
+relative path, the deepest directory that already exists for an absolute one) nothing is followed, and a file already
+at the path is kept unless `overwrite=True` (then a planted symlink is replaced, never written through).
+
 Corrupt bytes are never handed out: a reflink (no bytes copied, no shared inode) is re-hashed afterwards, a copy is
 hashed while it is made, and a mismatch raises `IntegrityError` with the temporary file removed. Files already
 present with the right digest are skipped.
@@ -22,7 +26,7 @@ from pathlib import Path
 
 from core import names
 from core.blobs import copy_hashing
-from core.errors import IntegrityError, NotFoundError, ValidationError
+from core.errors import IntegrityError, NotFoundError, TargetExistsError, ValidationError
 from core.hashing import CHUNK, PROCESS_CACHE, StatKey, b64, new_hasher
 
 _FICLONE = 0x40049409
@@ -142,8 +146,9 @@ def _create_temp(dir_fd: int) -> tuple[str, int]:
                           "clear the directory's .artifacts-tui-*.part files and download again")
 
 
-def _fill_temp(src: int, dir_fd: int, name: str, version, entry) -> os.stat_result:
-    """Copy (or reflink) the blob to a new temporary file, check its digest, rename it over `name`."""
+def _fill_temp(src: int, dir_fd: int, name: str, version, entry, replace: bool = True) -> os.stat_result:
+    """Copy (or reflink) the blob to a new temporary file, check its digest, rename it over `name` (with
+    `replace=False`, link it there only if nothing stands at `name`: TargetExistsError otherwise)."""
     tmp, fd = _create_temp(dir_fd)
     try:
         try:
@@ -157,7 +162,10 @@ def _fill_temp(src: int, dir_fd: int, name: str, version, entry) -> os.stat_resu
             st = os.fstat(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a symlink there, never follows it
+        if replace:
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)  # replaces a symlink there, never follows it
+        else:
+            _link_new(dir_fd, tmp, name)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp, dir_fd=dir_fd)
@@ -165,7 +173,32 @@ def _fill_temp(src: int, dir_fd: int, name: str, version, entry) -> os.stat_resu
     return st
 
 
-def _write_one(blobs, version, entry, dir_fd: int, name: str, where: Path) -> None:
+def _link_new(dir_fd: int, tmp: str, name: str) -> None:
+    """Put `tmp` at `name` only if nothing is there (a hard link fails on any existing name, a symlink included),
+    then drop the temporary name."""
+    try:
+        os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+    except FileExistsError:
+        raise TargetExistsError(f"{name} already exists") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # no hard links on this file system: check, then rename (a race leaves the newer file, never a followed link)
+        if _lstat(dir_fd, name) is not None:
+            raise TargetExistsError(f"{name} already exists") from None
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        return
+    os.unlink(tmp, dir_fd=dir_fd)
+
+
+def _lstat(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _write_one(blobs, version, entry, dir_fd: int, name: str, where: Path, replace: bool = True) -> None:
     blob = blobs.path(version.alg, entry.digest)
     try:
         src = os.open(blob, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -173,7 +206,7 @@ def _write_one(blobs, version, entry, dir_fd: int, name: str, where: Path) -> No
         raise IntegrityError(f"{version.full_name}: {entry.path}: blob missing from the store; run "
                              "`artifacts-tui verify`") from None
     try:
-        st = _fill_temp(src, dir_fd, name, version, entry)
+        st = _fill_temp(src, dir_fd, name, version, entry, replace)
     finally:
         os.close(src)
     PROCESS_CACHE.put(StatKey.of(where, st), version.alg, entry.digest)  # a second download reads nothing
@@ -203,3 +236,50 @@ def download(blobs, version, root: str | os.PathLike | None = None, paths=None) 
     finally:
         dirs.close()
     return base
+
+
+def _save_root(target: Path) -> tuple[Path, tuple[str, ...]]:
+    """(root, parts below it) of a save target: a relative path lies below the current directory, an absolute one
+    below its deepest directory that already exists (the user's own path, as it stands)."""
+    if not target.parts or target.name in ("", ".", ".."):
+        raise ValidationError(f"{str(target)!r} does not name a file; give a path ending in a file name")
+    if ".." in target.parts:
+        raise ValidationError(f"{target}: write the path without '..' (an absolute path for somewhere else)")
+    if not target.is_absolute():
+        return Path("."), target.parts
+    root = target.parent
+    while not root.exists() and root != root.parent:
+        root = root.parent
+    return root, target.relative_to(root).parts
+
+
+def save_file(blobs, version, path: str, target: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Copy the file at `path` of `version` from `blobs` to `target`; -> `target`. Directories below its root are
+    created and opened without following symlinks (a symlinked directory is refused); a file, or anything else,
+    already at `target` raises TargetExistsError unless `overwrite` (which replaces it, a symlink included, by a
+    rename: nothing is written through a link). The bytes are checked against the file's digest on the way."""
+    from core.file_bytes import find_entry  # core.file_bytes reads; this module writes
+
+    entry = find_entry(version, path)
+    target = Path(target).expanduser()
+    root, parts = _save_root(target)
+    where = root.joinpath(*parts) if root != Path(".") else target
+    try:
+        dirs = _Dirs(root)
+    except NotADirectoryError:
+        raise ValidationError(f"{root} is not a directory: choose a path inside a directory") from None
+    try:
+        dir_fd = dirs.open(parts[:-1])
+        found = _lstat(dir_fd, parts[-1])
+        if found is not None and stat.S_ISDIR(found.st_mode):
+            raise ValidationError(f"{where} is a directory: give the path of a file (e.g. {where}/{Path(path).name})")
+        if found is not None and not overwrite:
+            kind = "a symlink" if stat.S_ISLNK(found.st_mode) else "a file"
+            raise TargetExistsError(f"{where} already exists ({kind}); replace it, or choose another path")
+        try:
+            _write_one(blobs, version, entry, dir_fd, parts[-1], where, replace=overwrite)
+        except TargetExistsError:
+            raise TargetExistsError(f"{where} already exists; replace it, or choose another path") from None
+    finally:
+        dirs.close()
+    return where

@@ -28,3 +28,8 @@ class StoreFullError(ArtifactsError):
 class StoreDamagedError(ArtifactsError):
     """The store's database is missing, empty, unreadable or not a store database. Nothing is written or deleted
     until it is restored: blobs are only ever removed when a readable database proves them unreferenced."""
+
+
+class TargetExistsError(ArtifactsError, FileExistsError):
+    """Saving a file would replace one already at the chosen path; nothing was written (save again with
+    `overwrite=True` to replace it)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
+    from core.values import ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Problem, RunInfo
 
 
 @runtime_checkable
@@ -24,6 +24,10 @@ class VersionBackend(Protocol):
     def version_file_states(self, version: ArtifactVersion, root: str | Path | None = None, *,
                             verify_bytes: int | None = None) -> list[FileState]: ...
     def download_version(self, version: ArtifactVersion, root: str | Path | None = None) -> Path: ...
+    def read_version_file(self, version: ArtifactVersion, path: str, *,
+                          limit: int | None = None) -> FileBytes: ...  # the first `limit` bytes; checked when whole
+    def save_version_file(self, version: ArtifactVersion, path: str, target: str | Path, *,
+                          overwrite: bool = False) -> Path: ...  # one file copied out, as downloads are
     def verify_version(self, version: ArtifactVersion) -> None: ...
     def version_logged_by(self, version: ArtifactVersion) -> RunInfo | None: ...
     def version_used_by(self, version: ArtifactVersion) -> list[RunInfo]: ...

@@ -16,12 +16,13 @@ from core import names, staging
 from core.blobs import BlobStore
 from core.db import DEFAULT_TIMEOUT, Database
 from core import maintenance
-from core.download import download
+from core.download import download, save_file
+from core.file_bytes import read_file
 from core.history_sampling import sampled_history
 from core.errors import NotFoundError, ValidationError
 from core.processes import HOST, process_alive, process_start  # noqa: F401 (writes and launches use them)
 from core.values import (
-    ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
+    ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
 )
 
 HEARTBEAT_STALE_S = 60.0
@@ -368,6 +369,14 @@ class Store:
     def download_version(self, version: ArtifactVersion, root=None, *, paths=None) -> Path:
         """Copy the version's files (or only those at `paths`) to `root` (default ./artifacts/name:vN)."""
         return download(self.blobs, version, root, paths)
+
+    def read_version_file(self, version: ArtifactVersion, path: str, *, limit: int | None = None) -> FileBytes:
+        """The first `limit` bytes (None: all) of one file; re-hashed, and IntegrityError if corrupt, when whole."""
+        return read_file(self.blobs, version, path, limit)
+
+    def save_version_file(self, version: ArtifactVersion, path: str, target, *, overwrite: bool = False) -> Path:
+        """Copy one file to `target` as downloads do (core.download.save_file); -> where it was written."""
+        return save_file(self.blobs, version, path, target, overwrite=overwrite)
 
     # -- editing a logged version (W&B's `artifact.description = ...; artifact.save()`) ------------------------
     def update_version(self, version: ArtifactVersion, *, description=_KEEP, metadata=_KEEP,

@@ -43,6 +43,21 @@ class FileState:
 
 
 @dataclass(frozen=True)
+class FileBytes:
+    """The first bytes of one file of a version (`version.read_file(path, limit=...)`), read from its blob."""
+
+    path: str
+    digest: str
+    size: int          # the whole file's size
+    data: bytes        # its first len(data) bytes: all of them when `whole`
+    verified: bool     # whole, and the bytes re-hashed to `digest` (a cut read cannot be checked)
+
+    @property
+    def whole(self) -> bool:
+        return len(self.data) == self.size
+
+
+@dataclass(frozen=True)
 class LineageEdge:
     run_id: str
     project: str
@@ -114,6 +129,14 @@ class ArtifactVersion:
 
     def download(self, root: str | Path | None = None) -> Path:
         return self._store.download_version(self, root)
+
+    def read_file(self, path: str, limit: int | None = None) -> FileBytes:
+        """The bytes of the file at `path` (at most `limit` of them), digest-checked when read whole."""
+        return self._store.read_version_file(self, path, limit=limit)
+
+    def save_file(self, path: str, target: str | Path, *, overwrite: bool = False) -> Path:
+        """Copy the file at `path` to `target` (see `core.download.save_file`); -> where it was written."""
+        return self._store.save_version_file(self, path, target, overwrite=overwrite)
 
     def verify(self) -> None:
         self._store.verify_version(self)

@@ -23,9 +23,10 @@ from typing import Any
 
 from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
-from core.download import download
+from core.download import download, save_file
+from core.file_bytes import find_entry, read_file
 from core.history_sampling import downsample
-from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
+from core.values import ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Problem, RunInfo
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
 from core.wandb_backend.convert import manifest_files, to_run, to_version, version_key
@@ -292,15 +293,27 @@ class WandbStore:
         self._fetch_blobs(version)
         return download(self._blobs, version, root)
 
-    def _fetch_blobs(self, version: ArtifactVersion) -> None:
-        """Bring the version's missing blobs from the server; nothing is asked of it when none is missing."""
-        files = version.files()
+    def _fetch_blobs(self, version: ArtifactVersion, only: FileEntry | None = None) -> None:
+        """Bring the version's missing blobs (or only the one of `only`) from the server; nothing is asked of it
+        when none is missing."""
+        files = version.files() if only is None else [only]
         if not self.cache.missing(version.alg, files):
             return
         art = self._art(version.id)
+        what = version.full_name if only is None else f"{version.full_name}: {only.path}"
+        prefix = {} if only is None else {"path_prefix": only.path}  # the SDK fetches only the paths under it
         self.cache.fetch(version.alg, files, lambda scratch: self.client.call(
-            f"downloading {version.full_name}", lambda api: art.download(root=str(scratch), skip_cache=True),
+            f"downloading {what}", lambda api: art.download(root=str(scratch), skip_cache=True, **prefix),
             target=version.full_name, timeout=None), label=version.full_name)
+
+    def read_version_file(self, version: ArtifactVersion, path: str, *, limit: int | None = None) -> FileBytes:
+        """As the local store's, once the file's blob is fetched (that one file only)."""
+        self._fetch_blobs(version, find_entry(version, path))
+        return read_file(self._blobs, version, path, limit)
+
+    def save_version_file(self, version: ArtifactVersion, path: str, target, *, overwrite: bool = False) -> Path:
+        self._fetch_blobs(version, find_entry(version, path))
+        return save_file(self._blobs, version, path, target, overwrite=overwrite)
 
     def verify_version(self, version: ArtifactVersion) -> None:
         self._fetch_blobs(version)

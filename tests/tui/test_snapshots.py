@@ -80,3 +80,26 @@ def test_empty_store_no_color_80x24(store, snapshot_app, snap_compare, monkeypat
         await settle(pilot)
 
     assert snap_compare(snapshot_app(store), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.slow
+def test_table_file_preview_80x24(store, snapshot_app, snap_compare):
+    """A W&B Table file (W&B's own layout, as core.wandb_compat writes it) previewed as a table."""
+    import json
+
+    import core
+    from tests.helpers.app import log_version
+    from tests.tui.test_file_preview import TABLE
+
+    with core.init(project="demo", job_type="evaluate", store=store) as run:
+        log_version(run, "predictions", "evaluation", {"preds.table.json": json.dumps(TABLE).encode()})
+
+    async def run_before(pilot):
+        await open_version(pilot, "demo/predictions:v0")
+        await pilot.press("3")
+        await settle(pilot)
+        pilot.app.screen.query_one("#file-table").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(store), terminal_size=(80, 24), run_before=run_before)

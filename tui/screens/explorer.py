@@ -107,6 +107,11 @@ class ExplorerScreen(StoreScreen):
         Binding("slash", "filter", "Filter", tooltip="Filter the tree by project, type or name"),
         Binding("l", "lineage", "Lineage", tooltip="The lineage graph of the selected project or version"),
         Binding("R", "runs", "Runs", key_display="R", tooltip="The runs of the selected project"),
+        # shown in the footer while the details pane has focus (VersionDetails), to leave room for ? at 80 columns
+        Binding("y", "copy('usage')", "Copy use", show=False,
+                tooltip='Copy run.use_artifact("project/name:vN") of the version'),
+        Binding("Y", "copy('ref')", "Copy ref", key_display="Y", show=False,
+                tooltip="Copy the version's reference, project/name:vN"),
         Binding("1", "tab('overview')", "Overview tab", show=False),
         Binding("2", "tab('metadata')", "Metadata tab", show=False),
         Binding("3", "tab('files')", "Files tab", show=False),
@@ -270,6 +275,31 @@ class ExplorerScreen(StoreScreen):
         self.fetch("files", lambda: self.store.artifact(event.ref).file_states(verify_bytes=VERIFY_BYTES), shown,
                    loading=self.details.query_one("#file-table"))
 
+    def _file_path(self) -> str | None:
+        from tui.widgets.file_table import FileTable  # with the details' tabs (start-up time)
+
+        tables = self.query(FileTable)
+        return tables.first().cursor_path if tables else None
+
+    def action_preview_file(self, path: str | None = None) -> None:
+        """Enter on a file of the Files tab: its preview, pushed at once (an escape typed next closes it)."""
+        from tui.screens.file_preview import FilePreviewScreen  # opened on demand (start-up time)
+
+        path = path or self._file_path()
+        if self._current_version is not None and path is not None:
+            self.app.push_screen(FilePreviewScreen(self._current_version, path))
+
+    def on_file_table_preview_requested(self, event) -> None:  # FileTable.PreviewRequested: a click on a row
+        self.action_preview_file(event.path)
+
+    def action_save_file(self) -> None:
+        from tui.screens.save_dialog import SaveFileDialog, saved_message
+
+        version, path = self._current_version, self._file_path()
+        if version is not None and path is not None:
+            self.app.push_screen(SaveFileDialog(version, path), lambda where: where is not None and self.notify(
+                saved_message(path, where), title="Saved", markup=False, timeout=4))
+
     def on_version_diff_compare_requested(self, event) -> None:  # VersionDiff.CompareRequested
         item = self._current
         if item is None:
@@ -277,11 +307,11 @@ class ExplorerScreen(StoreScreen):
         project, name = item.project, item.name
 
         def compare():
-            from tui.widgets.version_diff import diff_files  # loaded with the details' tabs (start-up time)
+            from tui.widgets.version_diff import diff_versions  # loaded with the details' tabs (start-up time)
 
             this = self.store.artifact(f"{project}/{name}:v{event.index}")
             other = self.store.artifact(f"{project}/{name}:v{event.other}")
-            return diff_files(other.files(), this.files())
+            return diff_versions(other, this)
 
         self.fetch("diff", compare, lambda rows: self.details.show_diff(event.index, event.other, rows))
 
@@ -370,6 +400,23 @@ class ExplorerScreen(StoreScreen):
             self.query_one("#tree-filter", Input).value = ""
             self.set_class(False, "-filtering")
             self.tree.focus()
+
+    def action_copy(self, what: str) -> None:
+        from tui.clipboard import copied_message, tmux_clipboard_off
+        from tui.widgets.version_details import reference, usage_snippet
+
+        version = self._current_version
+        if version is None:
+            self.notify("Select a version first (y copies the line that uses it).", markup=False)
+            return
+        text = usage_snippet(version) if what == "usage" else reference(version)
+        self.app.copy_to_clipboard(text)
+
+        def tell(tmux_off: bool) -> None:
+            message, severity = copied_message(text, tmux_off)
+            self.notify(safe_str(message), title="Clipboard", severity=severity, markup=False, timeout=5)
+
+        self.fetch("clipboard", tmux_clipboard_off, tell, on_error=lambda _error: tell(False))
 
     def action_tab(self, tab: str) -> None:
         self.details.show_tab(tab)

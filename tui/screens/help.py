@@ -1,5 +1,6 @@
 """`?`: every key that works on the screen underneath, read from its live bindings (so it never goes stale),
-plus the keys every screen shares."""
+the keys of its panes that work once they have focus (widgets that name themselves with `HELP_SCOPE`, e.g. the
+Files tab's enter and s), plus the keys every screen shares."""
 
 from __future__ import annotations
 
@@ -41,9 +42,24 @@ def key_table(screen: Screen) -> Table:
         seen.add(binding.description)
         style = "" if binding.show else "dim"
         table.add_row(Text(app.get_key_display(binding), style=style), Text(binding.description, style=style))
+    for widget in screen.query("*"):
+        scope = getattr(type(widget), "HELP_SCOPE", None)
+        if not scope:
+            continue
+        for binding in _shown_bindings(widget):
+            label = f"{binding.description} ({scope})"
+            if binding.description in seen or label in seen:
+                continue
+            seen.add(label)
+            table.add_row(Text(app.get_key_display(binding)), Text(label))
     for key, description in COMMON_KEYS:
         table.add_row(Text(key, style="dim"), Text(description, style="dim"))
     return table
+
+
+def _shown_bindings(widget) -> list[Binding]:
+    """The bindings of `widget`'s own class that it shows in the footer when it has focus."""
+    return [b for b in Binding.make_bindings(type(widget).BINDINGS) if b.show and b.description]
 
 
 class HelpScreen(ModalScreen[None]):

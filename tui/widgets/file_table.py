@@ -1,6 +1,9 @@
 """The Files tab: every file of a version with its size, digest, whether its blob is intact, and whether a
 downloaded copy exists.
 
+Enter on a file runs its screen's `preview_file` action and `s` its `save_file` (a key runs the screen's action at
+once, so an escape pressed right after enter reaches the preview it opened); a click on a row posts
+`PreviewRequested`. The screen reads which file through `cursor_path`.
 A missing or corrupt blob is a row that says so, never a crash. Blobs are re-hashed as `verify` does (so a flipped
 byte shows CORRUPT), up to VERIFY_BYTES per version shown; beyond that a blob of the right size reads "size ok"
 (`artifacts-tui verify` re-hashes everything). A re-hash is remembered until the blob changes, so coming back to
@@ -13,6 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.safe import safe_text
@@ -33,7 +38,22 @@ _BLOB = {
 class FileTable(DataTable):
     """Path, size, digest, blob state and local copy of each file."""
 
+    HELP_SCOPE = "Files tab"  # the help screen lists these keys under this name
+    BINDINGS = [
+        Binding("enter", "screen.preview_file", "Preview",
+                tooltip="Show the file: text, JSON, CSV, W&B Table, image, hex"),
+        Binding("s", "screen.save_file", "Save…", tooltip="Save the file to a path you choose"),
+    ]
+
+    class PreviewRequested(Message):
+        """A click on the file at `path`."""
+
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
     def on_mount(self) -> None:
+        self._paths: list[str] = []
         self.cursor_type = "row"
         self.zebra_stripes = False
         self.add_column("Path", key="path")
@@ -45,6 +65,7 @@ class FileTable(DataTable):
     def set_files(self, states: Sequence[Any]) -> None:
         """`core.FileState` rows: (path, digest, size, blob, downloaded)."""
         self.clear()
+        self._paths = [state.path for state in states[:MAX_ROWS]]
         for state in states[:MAX_ROWS]:
             self.add_row(
                 safe_text(state.path),
@@ -56,3 +77,15 @@ class FileTable(DataTable):
             )
         if len(states) > MAX_ROWS:
             self.add_row(Text(f"… {len(states) - MAX_ROWS:,} more files", style="dim italic"), "", "", "", "")
+
+    @property
+    def cursor_path(self) -> str | None:
+        """The path of the file under the cursor (None on the "more files" row or an empty table)."""
+        row = self.cursor_row
+        return self._paths[row] if self.row_count and 0 <= row < len(self._paths) else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        path = self._paths[event.cursor_row] if 0 <= event.cursor_row < len(self._paths) else None
+        if path is not None:
+            self.post_message(self.PreviewRequested(path))

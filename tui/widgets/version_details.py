@@ -1,25 +1,30 @@
 """Details of the selected version, in tabs: Overview, Metadata, Files and Diff.
 
 The screen loads the data in workers and hands it down (`show_overview`, `show_files`, `show_diff`); the widget
-only renders it and says what the user picked (`JumpToRun` when a run is chosen in the overview).
+only renders it and says what the user picked (`JumpToRun` when a run is chosen in the overview). The Overview also
+shows the producing run's summary metrics and config, and the version's reference with the line that uses it in a
+script (`run.use_artifact("project/name:v3")`), which the explorer's `y` copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.messages import JumpToRun
-from tui.safe import safe_text
+from tui.safe import safe_json, safe_text
 from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 
@@ -38,6 +43,59 @@ class VersionOverview:
     used_by: list[Any] = field(default_factory=list)
 
 DESCRIPTION_SHOWN = 4_000  # characters of a description the Overview draws (a 1 MB one must not freeze it)
+SNIPPET_ONE_LINE = 32     # a longer use_artifact line is drawn on two (the Overview is ~34 columns at 80)
+RUN_VALUES_SHOWN = 12      # summary metrics and config keys of the producing run shown, each
+VALUE_CHARS = 60
+
+
+def reference(version: Any) -> str:
+    """"project/name:vN": what `use_artifact`, `artifacts-tui show` and `get` take."""
+    return f"{version.project}/{version.name}:v{version.index}"
+
+
+def usage_snippet(version: Any) -> str:
+    """The line of a script that uses this version (wandb and `core.wandb_compat` alike)."""
+    return f"run.use_artifact({json.dumps(reference(version))})"
+
+
+def flat_items(values: Mapping[str, Any], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Any]]:
+    """(dotted key, value) of a run's summary or config, nested dicts opened (W&B's `_`-keys left out)."""
+    for key, value in values.items():
+        key = str(key)
+        if not prefix and key.startswith("_"):
+            continue
+        if isinstance(value, dict) and value and depth < 3 and "_type" not in value:
+            yield from flat_items(value, f"{prefix}{key}.", depth + 1)
+        else:
+            yield f"{prefix}{key}", value
+
+
+def value_text(value: Any) -> Text:
+    if isinstance(value, bool) or value is None:
+        return Text(json.dumps(value), style="dim" if value is None else "")
+    if isinstance(value, float):
+        return Text(f"{value:.6g}")
+    if isinstance(value, str):
+        return safe_text(value, limit=VALUE_CHARS)
+    if isinstance(value, dict) and isinstance(value.get("_type"), str):
+        return safe_text(value["_type"], "italic", limit=VALUE_CHARS)
+    text = safe_json(value)
+    return Text(text[:VALUE_CHARS] + ("…" if len(text) > VALUE_CHARS else ""))
+
+
+def values_grid(values: Mapping[str, Any] | None) -> Table | Text:
+    """Key and value of each summary metric or config entry, the first RUN_VALUES_SHOWN of them."""
+    items = list(flat_items(values or {}))
+    if not items:
+        return Text("none", style="dim")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, max_width=24, overflow="ellipsis")
+    grid.add_column(overflow="fold")
+    for key, value in items[:RUN_VALUES_SHOWN]:
+        grid.add_row(safe_text(key, "italic"), value_text(value))
+    if len(items) > RUN_VALUES_SHOWN:
+        grid.add_row(Text(f"… {len(items) - RUN_VALUES_SHOWN} more", style="dim"), "")
+    return grid
 
 
 def run_option(role: str, run: Any) -> Option:
@@ -66,11 +124,33 @@ def overview_table(data: VersionOverview, now) -> Table:
     description = (safe_text(v.description, multiline=True, limit=DESCRIPTION_SHOWN) if v.description
                    else Text("none", style="dim"))
     grid.add_row("about", description)
+    grid.add_row("ref", safe_text(reference(v)))
+    snippet = usage_snippet(v)
+    if len(snippet) > SNIPPET_ONE_LINE:  # break where Python allows it, not in the middle of the name
+        head, _, rest = snippet.partition("(")
+        snippet = f"{head}(\n    {rest}"
+    use = safe_text(snippet, multiline=True)
+    use.append("\ny copies it, Y the ref", style="dim")
+    grid.add_row("use", use)
     return grid
+
+
+def run_values(run: Any) -> Group:
+    """The producing run's summary metrics and config (what W&B's artifact page shows of its run)."""
+    title = Text("Producing run: ", style="bold")
+    title.append_text(safe_text(run.name or run.id, "bold"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("summary", values_grid(run.summary))
+    grid.add_row("config", values_grid(run.config))
+    return Group(title, grid)
 
 
 class VersionDetails(Vertical):
     """The tabs for one version; an empty-state line until a version is selected."""
+
+    BINDINGS = [Binding("y", "screen.copy('usage')", "Copy use", tooltip="Copy the line that uses this version")]
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a version to see its details.", style="dim"), id="details-empty")
@@ -91,6 +171,7 @@ class VersionDetails(Vertical):
                 Static(id="overview-fields"),
                 Static(Text("Runs (enter to open)", style="bold"), id="overview-runs-title"),
                 OptionList(id="overview-runs"),
+                Static(id="overview-run"),
                 id="overview-scroll",
             ), id="overview"),
             TabPane("Metadata", MetadataTree(id="metadata-tree"), id="metadata"),
@@ -173,6 +254,10 @@ class VersionDetails(Vertical):
         ]:
             runs.add_option(run_option(role, run))
             self._run_targets.append((run.project, run.id))
+        run_box = self.query_one("#overview-run", Static)
+        run_box.display = data.logged_by is not None
+        if data.logged_by is not None:
+            run_box.update(run_values(data.logged_by))
         if not runs.option_count:
             runs.add_option(Option(Text("no runs recorded", style="dim"), disabled=True))
         elif highlighted is not None and highlighted < runs.option_count:

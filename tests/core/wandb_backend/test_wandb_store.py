@@ -522,6 +522,15 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert {s.path for s in call("version_file_states", best, tmp_path / "dl")} == {"sub/val.txt", "train.txt"}
     assert (call("download_version", best, tmp_path / "dl") / "train.txt").read_bytes() == b"take 0"
     assert call("verify_version", best) is None
+    head = call("read_version_file", best, "train.txt", limit=3)
+    assert (head.data, head.size, head.whole, head.verified) == (b"tak", 6, False, False)
+    whole = call("read_version_file", best, "sub/val.txt")
+    assert (whole.data, whole.verified) == (b"val", True)
+    saved = call("save_version_file", best, "train.txt", tmp_path / "saved" / "t.txt")
+    assert saved.read_bytes() == b"take 0"
+    with pytest.raises(core.errors.TargetExistsError):
+        call("save_version_file", best, "sub/val.txt", saved)
+    assert call("save_version_file", best, "sub/val.txt", saved, overwrite=True).read_bytes() == b"val"
     assert call("version_logged_by", best).id == scenario.loaders[0]
     assert call("version_used_by", call("artifact", "p/mnist-raw:v2"))[0].id == scenario.pre
     assert [v.name for v in call("run_versions", train, "input")] == ["mnist-preprocess"]
