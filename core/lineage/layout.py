@@ -1,13 +1,13 @@
 """Where every node and edge of a lineage graph goes on a grid of terminal cells.
 
 `layout(graph, width=...)` returns a `Layout`: one-line boxes (`[mnist-raw:v1 (latest)]` for artifacts,
-`(train:sunny-smoke-1)` for runs) and orthogonal edge paths. It draws left to right when that fits in `width`, top to
-bottom otherwise; with `strict=True` a graph that cannot be drawn within `width` at all is given as a list of edges
-instead (`Layout.orientation == "list"`). Nothing here draws characters: that is `render.py`, so that tests can check
-the geometry itself.
+`(train:sunny-smoke-1)` for runs) and orthogonal edge paths. It draws top to bottom at every level (left to right on
+request), within `width` where it can; with `strict=True` a graph that cannot be drawn within `width` at all is given
+as a list of edges instead (`Layout.orientation == "list"`). Names are drawn whole. Nothing here draws characters:
+that is `render.py`, so that tests can check the geometry itself.
 
-Connected components are laid out one by one and stacked; each goes through `sugiyama` (layers, order, positions)
-and `routing` (channels and tracks).
+Small graphs: connected components are laid out one by one and stacked; each goes through `sugiyama` (layers, order,
+positions) and `routing` (channels and tracks). Big ones go along lanes (`lanes.py`), in linear time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from core.lineage import routing, sugiyama
 from core.lineage.lanes import lane_layout
 from core.lineage.layered import Overflow
-from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, RUN, VERSION, Graph, Node, pipeline_order
+from core.lineage.graph import (
+    ARTIFACT_TYPE, JOB_TYPE, RUN, RUN_CLUSTER, VERSION, VERSION_CLUSTER, Graph, Node, pipeline_order,
+)
 
 LR = "lr"
 TB = "tb"
@@ -119,9 +121,9 @@ def box_text(node: Node, max_label: int | None = None, ascii: bool = False) -> s
     text = node.text
     if max_label is not None:
         text = truncate(text, max_label, "~" if ascii else "…")
-    if node.kind in (VERSION, ARTIFACT_TYPE):
+    if node.kind in (VERSION, ARTIFACT_TYPE, VERSION_CLUSTER):
         return f"[{text}]"
-    if node.kind in (RUN, JOB_TYPE):
+    if node.kind in (RUN, JOB_TYPE, RUN_CLUSTER):
         return f"({text})"
     return text
 
