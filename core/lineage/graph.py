@@ -220,9 +220,9 @@ def focus(graph: Graph, center: str, up: int = 2, down: int = 2, fanout: int = 8
     """The part of `graph` within `up` hops upstream and `down` hops downstream of `center`.
 
     At most `fanout` neighbours of a node are followed in each direction (the last ones in graph order, the newest
-    runs and versions; 0 for all); with `limit`, nodes are taken nearest first and no more than `limit` of them, so
-    that only what does not fit is left out. Nodes in `keep` are kept whatever the limits (what Enter on a "+N"
-    node reveals). Every node kept that has neighbours left out gets a "+N ..." node on that side saying what it
+    runs and versions; 0 for all); with `limit`, the neighbourhood is taken nearest first whichever way the edges
+    run (siblings too) and no more than `limit` nodes of it, so that only what does not fit is left out. Nodes in
+    `keep` are kept whatever the limits (what Enter on a "+N" node reveals). Every node kept that has neighbours left out gets a "+N ..." node on that side saying what it
     stands for ("+2 runs"), its `members` the nodes left out.
     """
     if center not in graph.nodes:
@@ -231,25 +231,29 @@ def focus(graph: Graph, center: str, up: int = 2, down: int = 2, fanout: int = 8
     succs = graph.successors()
     keep_set = {center} | {k for k in keep if k in graph.nodes}
     kept: dict[str, None] = {center: None}
-    frontiers = [(preds, up, [center]), (succs, down, [center])]
+    if limit is None:  # upstream along inputs, downstream along outputs
+        frontiers = [((preds,), up, [center]), ((succs,), down, [center])]
+    else:  # the neighbourhood, nearest first whichever way: siblings too
+        frontiers = [((succs, preds), max(up, down), [center])]
     hop = 0
     full = False
     while not full and any(f for _, hops, f in frontiers if hop < hops):
         nxt_frontiers = []
-        for neighbours, hops, frontier in frontiers:
+        for ways, hops, frontier in frontiers:
             nxt: list[str] = []
             if hop < hops:
                 for n in frontier:
-                    linked = neighbours[n]
-                    for m in reversed(linked[-fanout:] if fanout else linked):  # newest first
-                        if m in kept:
-                            continue
-                        if limit is not None and len(kept) >= limit and m not in keep_set:
-                            full = True
-                            continue
-                        kept[m] = None
-                        nxt.append(m)
-            nxt_frontiers.append((neighbours, hops, nxt))
+                    for neighbours in ways:
+                        linked = neighbours[n]
+                        for m in reversed(linked[-fanout:] if fanout else linked):  # newest first
+                            if m in kept:
+                                continue
+                            if limit is not None and len(kept) >= limit and m not in keep_set:
+                                full = True
+                                continue
+                            kept[m] = None
+                            nxt.append(m)
+            nxt_frontiers.append((ways, hops, nxt))
         frontiers = nxt_frontiers
         hop += 1
     for k in keep_set - set(kept):  # revealed: shown with the neighbour it hangs off
