@@ -172,3 +172,24 @@ def test_same_graph_same_text_whatever_the_hash_seed():
 
 def test_empty_graph_draws_nothing():
     assert draw(Graph(), 80) == ""
+
+
+def test_a_big_graph_is_drawn_whole_within_80_columns_along_lanes(monkeypatch):
+    from bench.bench_lineage import pipeline_graph
+
+    graph = pipeline_graph(2000)
+    placed = layout(graph, 80, strict=True)
+    assert placed.orientation == TB and len(placed.boxes) == len(graph.nodes)  # a drawing, not a list
+    assert placed.height < 6 * len(graph.nodes)  # a box row and a few rows of lines per node
+    rows = render_cells(placed)
+    assert all(len(row) <= 80 for row in rows)
+    for box in placed.boxes.values():
+        assert "".join(rows[box.y][box.x : box.x + box.width]) == box.text  # every name whole
+    assert sorted((p.src, p.dst) for p in placed.paths) == sorted(graph.edges)
+    for p in placed.paths:  # every line ends in an arrowhead against its target
+        (x, y), (dx, dy) = p.points[-1], p.head
+        assert rows[y][x] in "▼◀" and placed.boxes[p.dst].contains(x + dx, y + dy)
+    # the same drawing, read back in full on a smaller graph of the same shape
+    monkeypatch.setattr(layout_module, "LANES_ABOVE", 0)
+    small = pipeline_graph(150)
+    assert check_drawing(small, layout(small, 80, strict=True), width=80) == []
