@@ -28,9 +28,10 @@ __all__ = [
 ]
 
 
-def draw(graph: Graph, width: int | None = 80, *, ascii: bool = False, orientation: str = "auto",
+def draw(graph: Graph, width: int | None = 80, *, ascii: bool = False, orientation: str = TB,
          strict: bool = True) -> str:
-    """`graph` as text within `width` columns (left to right when it fits, else top to bottom)."""
+    """`graph` as text within `width` columns: top to bottom (`orientation="lr"`: left to right; `"auto"`: left to
+    right when that fits), names never cut."""
     from core.lineage.layout import layout
     from core.lineage.render import render
 

@@ -7,7 +7,9 @@ graphs from it:
 - version level ("explode"): the model itself, `mnist-raw:v1`, `train:sunny-smoke-1`;
 - type level: one node per artifact type and per run job type ("dataset (3)", "train (2)"), edges merged;
 - mixed: type level with some types expanded into their members, or version level with some types collapsed;
-- focus: the k-hop neighbourhood of one node, with "+N more" markers where nodes were left out.
+- focus: the neighbourhood of one node (k hops, or as much as fits), with "+2 runs" markers where nodes were left
+  out;
+- clusters: five or more versions of one collection, or runs of one job type, as one node (W&B's lineage does so).
 
 Type-level graphs can have cycles (a "preprocess" run uses a dataset and logs a dataset); `order_hint` carries the
 pipeline order of the members so that the layout knows which way such a cycle really flows.
@@ -24,6 +26,8 @@ VERSION = "version"
 ARTIFACT_TYPE = "artifact_type"
 JOB_TYPE = "job_type"
 MORE = "more"
+VERSION_CLUSTER = "version_cluster"
+RUN_CLUSTER = "run_cluster"
 
 NO_JOB_TYPE = "run"
 """What a run without a job type is grouped under at type level."""
@@ -211,56 +215,151 @@ def view(model: Graph, level: str = "type", toggled: Iterable[str] = ()) -> Grap
     return out.finish()
 
 
-def focus(graph: Graph, center: str, up: int = 2, down: int = 2, fanout: int = 8) -> Graph:
+def focus(graph: Graph, center: str, up: int = 2, down: int = 2, fanout: int = 8, *, limit: int | None = None,
+          keep: Iterable[str] = ()) -> Graph:
     """The part of `graph` within `up` hops upstream and `down` hops downstream of `center`.
 
     At most `fanout` neighbours of a node are followed in each direction (the last ones in graph order, the newest
-    runs and versions); every node kept that has neighbours left out gets a "+N more" node on that side.
+    runs and versions; 0 for all); with `limit`, the neighbourhood is taken nearest first whichever way the edges
+    run (siblings too) and no more than `limit` nodes of it, so that only what does not fit is left out. Nodes in
+    `keep` are kept whatever the limits (what Enter on a "+N" node reveals). Every node kept that has neighbours left out gets a "+N ..." node on that side saying what it
+    stands for ("+2 runs"), its `members` the nodes left out.
     """
     if center not in graph.nodes:
         raise KeyError(f"{center!r} is not a node of this graph")
     preds = graph.predecessors()
     succs = graph.successors()
-    keep: dict[str, None] = {center: None}
-    for neighbours, hops in ((preds, up), (succs, down)):
-        frontier = [center]
-        for _ in range(hops):
+    keep_set = {center} | {k for k in keep if k in graph.nodes}
+    kept: dict[str, None] = {center: None}
+    if limit is None:  # upstream along inputs, downstream along outputs
+        frontiers = [((preds,), up, [center]), ((succs,), down, [center])]
+    else:  # the neighbourhood, nearest first whichever way: siblings too
+        frontiers = [((succs, preds), max(up, down), [center])]
+    hop = 0
+    full = False
+    while not full and any(f for _, hops, f in frontiers if hop < hops):
+        nxt_frontiers = []
+        for ways, hops, frontier in frontiers:
             nxt: list[str] = []
-            for n in frontier:
-                for m in neighbours[n][-fanout:] if fanout else neighbours[n]:
-                    if m not in keep:
-                        keep[m] = None
-                        nxt.append(m)
-            frontier = nxt
+            if hop < hops:
+                for n in frontier:
+                    for neighbours in ways:
+                        linked = neighbours[n]
+                        for m in reversed(linked[-fanout:] if fanout else linked):  # newest first
+                            if m in kept:
+                                continue
+                            if limit is not None and len(kept) >= limit and m not in keep_set:
+                                full = True
+                                continue
+                            kept[m] = None
+                            nxt.append(m)
+            nxt_frontiers.append((ways, hops, nxt))
+        frontiers = nxt_frontiers
+        hop += 1
+    for k in keep_set - set(kept):  # revealed: shown with the neighbour it hangs off
+        kept[k] = None
+    keep_ids = kept
 
     out = Graph()
     for node_id, node in graph.nodes.items():  # graph order, not discovery order: stable under refocusing
-        if node_id in keep:
+        if node_id in keep_ids:
             out.add_node(node)
             if node_id in graph.order_hint:
                 out.order_hint[node_id] = graph.order_hint[node_id]
     for a, b in graph.edges:
-        if a in keep and b in keep:
+        if a in keep_ids and b in keep_ids:
             out.add_edge(a, b)
     for node_id in list(out.nodes):
         hint = graph.order_hint.get(node_id, 0)
-        hidden_in = [m for m in preds[node_id] if m not in keep]
-        hidden_out = [m for m in succs[node_id] if m not in keep]
+        hidden_in = [m for m in preds[node_id] if m not in keep_ids]
+        hidden_out = [m for m in succs[node_id] if m not in keep_ids]
         if hidden_in:
-            marker = _more_node(f"more:in:{node_id}", hidden_in)
+            marker = _more_node(f"more:in:{node_id}", [graph.nodes[m] for m in hidden_in])
             out.add_node(marker)
             out.order_hint[marker.id] = hint - 1
             out.add_edge(marker.id, node_id)
         if hidden_out:
-            marker = _more_node(f"more:out:{node_id}", hidden_out)
+            marker = _more_node(f"more:out:{node_id}", [graph.nodes[m] for m in hidden_out])
             out.add_node(marker)
             out.order_hint[marker.id] = hint + 1
             out.add_edge(node_id, marker.id)
     for model_id, shown in graph.owner.items():
-        if shown in keep:
+        if shown in keep_ids:
             out.owner[model_id] = shown
     return out.finish()
 
 
-def _more_node(node_id: str, hidden: list[str]) -> Node:
-    return Node(id=node_id, kind=MORE, label=f"+{len(hidden)} more", members=tuple(hidden))
+NOUNS = {RUN: ("run", "runs"), RUN_CLUSTER: ("run", "runs"), VERSION: ("version", "versions"),
+         VERSION_CLUSTER: ("version", "versions"), ARTIFACT_TYPE: ("type", "types"), JOB_TYPE: ("type", "types")}
+
+
+def describe(nodes: Iterable[Node]) -> str:
+    """What some nodes stand for, counted by kind in the order first seen: "2 runs", "1 run, 3 versions"."""
+    counts: dict[tuple[str, str], int] = {}
+    for node in nodes:
+        noun = NOUNS.get(node.kind, ("node", "nodes"))
+        counts[noun] = counts.get(noun, 0) + (len(node.members) if node.kind in (RUN_CLUSTER, VERSION_CLUSTER) else 1)
+    return ", ".join(f"{n} {one if n == 1 else many}" for (one, many), n in counts.items())
+
+
+def _more_node(node_id: str, hidden: list[Node]) -> Node:
+    return Node(id=node_id, kind=MORE, label=f"+{describe(hidden)}", members=tuple(n.id for n in hidden))
+
+
+# --- clusters -------------------------------------------------------------------------------------------------
+
+CLUSTER_MIN = 5
+"""As in W&B's lineage view: this many similar nodes or more are drawn as one node (expandable)."""
+
+
+def cluster_id(node: Node) -> str | None:
+    """The cluster `node` belongs to: the versions of one collection, or the runs of one job type; None for others."""
+    if node.kind == VERSION and node.ref:
+        return f"cluster:version:{node.ref.rpartition(':')[0]}"
+    if node.kind == RUN:
+        return f"cluster:run:{node.type}"
+    return None
+
+
+def cluster(graph: Graph, min_size: int = CLUSTER_MIN, expanded: Iterable[str] = (), apart: Iterable[str] = ()
+            ) -> Graph:
+    """`graph` with every group of `min_size` or more versions of one collection, or runs of one job type, drawn as
+    one node ("[trained-model: 12 versions]", "(train: 40 runs)") whose `members` are the nodes it stands for.
+
+    Clusters whose id is in `expanded` stay apart, and so do the nodes in `apart` (the node a focus is on).
+    """
+    expanded, apart = set(expanded), set(apart)
+    groups: dict[str, list[Node]] = {}
+    for node in graph.nodes.values():
+        cid = cluster_id(node)
+        if cid is not None and cid not in expanded and node.id not in apart:
+            groups.setdefault(cid, []).append(node)
+    groups = {cid: members for cid, members in groups.items() if len(members) >= min_size}
+    if not groups:
+        return graph
+    into: dict[str, str] = {m.id: cid for cid, members in groups.items() for m in members}
+    out = Graph()
+    for node in graph.nodes.values():
+        cid = into.get(node.id)
+        if cid is None:
+            out.add_node(node)
+            if node.id in graph.order_hint:
+                out.order_hint[node.id] = graph.order_hint[node.id]
+        elif cid not in out.nodes:
+            members = groups[cid]
+            first = members[0]
+            if first.kind == VERSION:
+                kind, label = VERSION_CLUSTER, f"{first.label.rpartition(':')[0]}: {len(members)} versions"
+            else:
+                kind, label = RUN_CLUSTER, f"{first.type}: {len(members)} runs"
+            aliases = tuple(dict.fromkeys(a for m in members for a in m.aliases if a != "latest"))
+            out.add_node(Node(id=cid, kind=kind, label=label, type=first.type, aliases=aliases, group=first.group,
+                              members=tuple(m.id for m in members)))
+            hints = [graph.order_hint[m.id] for m in members if m.id in graph.order_hint]
+            if hints:
+                out.order_hint[cid] = min(hints)
+    for a, b in graph.edges:
+        out.add_edge(into.get(a, a), into.get(b, b))
+    for model_id, shown in graph.owner.items():
+        out.owner[model_id] = into.get(shown, shown)
+    return out.finish()

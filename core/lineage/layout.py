@@ -1,13 +1,13 @@
 """Where every node and edge of a lineage graph goes on a grid of terminal cells.
 
 `layout(graph, width=...)` returns a `Layout`: one-line boxes (`[mnist-raw:v1 (latest)]` for artifacts,
-`(train:sunny-smoke-1)` for runs) and orthogonal edge paths. It draws left to right when that fits in `width`, top to
-bottom otherwise; with `strict=True` a graph that cannot be drawn within `width` at all is given as a list of edges
-instead (`Layout.orientation == "list"`). Nothing here draws characters: that is `render.py`, so that tests can check
-the geometry itself.
+`(train:sunny-smoke-1)` for runs) and orthogonal edge paths. It draws top to bottom at every level (left to right on
+request), within `width` where it can; with `strict=True` a graph that cannot be drawn within `width` at all is given
+as a list of edges instead (`Layout.orientation == "list"`). Names are drawn whole. Nothing here draws characters:
+that is `render.py`, so that tests can check the geometry itself.
 
-Connected components are laid out one by one and stacked; each goes through `sugiyama` (layers, order, positions)
-and `routing` (channels and tracks).
+Small graphs: connected components are laid out one by one and stacked; each goes through `sugiyama` (layers, order,
+positions) and `routing` (channels and tracks). Big ones go along lanes (`lanes.py`), in linear time.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from core.lineage import routing, sugiyama
+from core.lineage.lanes import lane_layout
 from core.lineage.layered import Overflow
-from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, RUN, VERSION, Graph, Node, pipeline_order
+from core.lineage.graph import (
+    ARTIFACT_TYPE, JOB_TYPE, RUN, RUN_CLUSTER, VERSION, VERSION_CLUSTER, Graph, Node, pipeline_order,
+)
 
 LR = "lr"
 TB = "tb"
@@ -118,9 +121,9 @@ def box_text(node: Node, max_label: int | None = None, ascii: bool = False) -> s
     text = node.text
     if max_label is not None:
         text = truncate(text, max_label, "~" if ascii else "…")
-    if node.kind in (VERSION, ARTIFACT_TYPE):
+    if node.kind in (VERSION, ARTIFACT_TYPE, VERSION_CLUSTER):
         return f"[{text}]"
-    if node.kind in (RUN, JOB_TYPE):
+    if node.kind in (RUN, JOB_TYPE, RUN_CLUSTER):
         return f"({text})"
     return text
 
@@ -128,46 +131,70 @@ def box_text(node: Node, max_label: int | None = None, ascii: bool = False) -> s
 # --- layout ------------------------------------------------------------------------------------------------------
 
 
+LIST_INDENT = " " * 8  # what starts the rest of a wrapped line of a list layout
+LANES_ABOVE = 300
+"""Graphs with more nodes than this are drawn in lanes (`lanes.py`) instead of layers: within a narrow width a
+layered drawing of that many nodes has about one node per layer, at many times the cost."""
+
+
 def layout(
     graph: Graph,
     width: int | None = None,
-    orientation: str = "auto",
+    orientation: str = TB,
     *,
     strict: bool = False,
     max_label: int | None = None,
     ascii: bool = False,
 ) -> Layout:
-    """Place `graph`: left to right when that fits in `width` (or `orientation="lr"`), else top to bottom.
+    """Place `graph` top to bottom (the default, for every level of the graph) or left to right (`"lr"`;
+    `"auto"`: left to right when that fits in `width`, else top to bottom).
 
-    `strict`: a top-to-bottom result must fit in `width`: labels are shortened until it does, and a graph that still
-    does not fit is given as a list. Without it (the TUI, which pans), a graph too wide for `width` is drawn whichever
-    way is narrower. `orientation="lr"` is never narrowed.
+    Top to bottom, the drawing is kept within `width` where it can be: layers of limited width for small graphs,
+    one node per row along lanes for big ones or when layers cannot fit. `strict`: a graph that still does not fit
+    is given as a list of edges (`Layout.orientation == "list"`, long lines wrapped); without it (the TUI, which
+    pans) it is drawn wider than `width`. Labels are never shortened unless `max_label` asks for it, so a reader
+    never sees a cut name. `orientation="lr"` is never narrowed.
     """
     if orientation not in ("auto", LR, TB):
         raise ValueError(f"unknown orientation {orientation!r}")
     if width is not None:
         width = max(width, MIN_WIDTH)
     strict = strict and width is not None
-    if strict:
-        max_label = min(max_label or width, width - 2)
     texts = {nid: box_text(node, max_label, ascii) for nid, node in graph.nodes.items()}
-    if orientation in ("auto", LR):
+    if orientation == LR:
+        return _layout_all(graph, texts, LR, None)
+    if orientation == "auto" and (width is None or _lr_may_fit(graph, texts, width)):
         result = _layout_all(graph, texts, LR, None)
-        if orientation == LR or width is None or result.width <= width:
+        if width is None or result.width <= width:
             return result
-    if not strict:  # top to bottom only when narrower (a big graph is wide that way and tall the other)
-        wide = result if orientation == "auto" else None
-        narrow = _layout_all(graph, texts, TB, None)
-        return wide if wide is not None and wide.width < narrow.width else narrow
-    for cut in [max_label] + [c for c in (24, 14) if c < max_label]:  # shorter labels before giving up drawing
-        texts = {nid: box_text(node, cut, ascii) for nid, node in graph.nodes.items()}
+    big = len(graph.nodes) > LANES_ABOVE
+    widths = {nid: cell_width(text) for nid, text in texts.items()}
+    if width is not None:
+        if not big:
+            try:
+                return _layout_all(graph, texts, TB, width)
+            except Overflow:
+                pass
         try:
-            return _layout_all(graph, texts, TB, width)
+            return lane_layout(graph, texts, widths, width)
         except Overflow:
             pass
-    arrow = "--> " if ascii else "──▶ "
-    cut = min(max_label, width - 4 - len(arrow))  # indent, arrow and brackets
-    return list_layout(graph, {nid: box_text(node, cut, ascii) for nid, node in graph.nodes.items()}, arrow)
+        if strict:
+            arrow = "--> " if ascii else "──▶ "
+            return list_layout(graph, texts, arrow, width)
+    return lane_layout(graph, texts, widths, None) if big else _layout_all(graph, texts, TB, None)
+
+
+def _lr_may_fit(graph: Graph, texts: dict[str, str], width: int) -> bool:
+    """False when a left-to-right drawing is surely wider than `width`: its longest path alone is (node widths plus
+    an arrow between each two), so a big graph is not laid out in full only to be thrown away."""
+    if len(graph.nodes) <= LANES_ABOVE:
+        return True
+    depth = pipeline_order(graph)
+    longest: dict[int, int] = {}
+    for nid, d in depth.items():
+        longest[d] = max(longest.get(d, 0), cell_width(texts[nid]))
+    return sum(longest.values()) + 3 * (len(longest) - 1) <= width
 
 
 def _components(graph: Graph) -> list[list[str]]:
@@ -260,8 +287,9 @@ def _layout_component(
     return out
 
 
-def list_layout(graph: Graph, texts: dict[str, str], arrow: str = "──▶ ") -> Layout:
-    """The fallback for graphs too wide to draw: every node in pipeline order, each followed by the nodes it feeds."""
+def list_layout(graph: Graph, texts: dict[str, str], arrow: str = "──▶ ", width: int | None = None) -> Layout:
+    """The fallback for graphs too wide to draw: every node in pipeline order, each followed by the nodes it feeds.
+    With `width`, a line longer than that goes on over the next lines (indented), whole: no name is cut."""
     succs = graph.successors()
     position = {nid: i for i, nid in enumerate(graph.nodes)}
     depth = pipeline_order(graph)
@@ -271,9 +299,26 @@ def list_layout(graph: Graph, texts: dict[str, str], arrow: str = "──▶ ") 
     for nid in order:
         node = graph.nodes[nid]
         out.boxes[nid] = Box(nid, node.kind, texts[nid], 0, len(lines), cell_width(texts[nid]))
-        lines.append(texts[nid])
-        lines.extend(f"  {arrow}{texts[s]}" for s in succs[nid])
+        lines.extend(wrap(texts[nid], width, LIST_INDENT))
+        for s in succs[nid]:
+            lines.extend(wrap(f"  {arrow}{texts[s]}", width, LIST_INDENT))
     out.lines = lines
     out.width = max((cell_width(line) for line in lines), default=0)
     out.height = len(lines)
     return out
+
+
+def wrap(line: str, width: int | None, indent: str) -> list[str]:
+    """`line` in pieces of at most `width` cells, every piece after the first starting with `indent`."""
+    if width is None or cell_width(line) <= width:
+        return [line]
+    pieces, piece, used = [], [], 0
+    for char in line:
+        w = _char_width(char)
+        if used + w > width:
+            pieces.append("".join(piece))
+            piece, used = [indent], cell_width(indent)
+        piece.append(char)
+        used += w
+    pieces.append("".join(piece))
+    return pieces

@@ -6,7 +6,9 @@ the target. Straight edges (source and target ports aligned) need no track.
 
 An edge that runs against the layers (it closes a cycle, as "preprocess-data -> dataset" does at type level) is a
 loop: out of its source like any output, along a lane outside the component, and back into the target's input side
-through a track in the channel before the target. Lanes of shorter loops lie nearer the graph, so loops nest.
+through a track in the channel before the target. Lanes of shorter loops lie nearer the graph, so loops nest. Where
+the target is wider than one cell (top to bottom), the loop lands on an arrowhead of its own, away from the one its
+forward inputs share, so that a reader sees where it ends instead of a line merging into another edge.
 
 Two rules keep the drawing honest (a line never appears to join two unrelated nodes):
 - a line leaving a track towards the previous layer must not overlap one leaving another track towards the next layer
@@ -21,7 +23,7 @@ Track order within a channel follows a crossing-saving rule of thumb, then adjac
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.lineage.layered import Layered, Overflow
 
@@ -46,6 +48,7 @@ class Routed:
     lanes: dict[tuple[int, int], int]   # (source item, target item) of a loop -> minor coordinate of its lane
     major_extent: int
     minor_extent: int
+    entries: dict[int, int] = field(default_factory=dict)  # loop target item -> minor coordinate of its arrowhead
 
 
 def _nudge(lay: Layered, items: list[int], i: int, limit: int | None) -> bool:
@@ -71,7 +74,22 @@ def _nudge(lay: Layered, items: list[int], i: int, limit: int | None) -> bool:
     return False
 
 
-def _tracks(lay: Layered, L: int, loops_out: dict[int, list[int]], loops_in: dict[int, list[int]]) -> list[Track]:
+def loop_entry(lay: Layered, L: int, c: int) -> int:
+    """Where loops land on item `c` of layer L+1: a cell of its side away from its port (two cells or more where
+    there is room), in no column a line of layer L leaves from (so the loop's last stretch crosses other lines but
+    never runs along one); the port itself when there is no such cell (a one-cell side, left to right)."""
+    start, port = lay.pos[c], lay.port(c)
+    taken = {lay.port(a) for a in lay.layers[L]} if L >= 0 else set()
+    cells = list(range(start + lay.size[c] - 2, start, -1)) + [start + lay.size[c] - 1, start]
+    for apart in (2, 1):
+        for x in cells:
+            if abs(x - port) >= apart and x not in taken:
+                return x
+    return port
+
+
+def _tracks(lay: Layered, L: int, loops_out: dict[int, list[int]], loops_in: dict[int, list[int]],
+            entries: dict[int, int]) -> list[Track]:
     port = lay.port
     pos, offset = lay.pos, lay.port_offset
     depth = len(lay.layers)
@@ -88,7 +106,8 @@ def _tracks(lay: Layered, L: int, loops_out: dict[int, list[int]], loops_in: dic
     for c in lay.layers[L + 1] if L + 1 < depth else []:
         lanes = loops_in.get(c, [])
         if lanes:
-            rows = [port(c)] + lanes
+            entries[c] = loop_entry(lay, L, c)
+            rows = [entries[c]] + lanes
             tracks.append(Track(-(c + 1), [], rows, min(rows), max(rows), None))
     return tracks
 
@@ -203,11 +222,12 @@ def route(lay: Layered, major_size: list[int], extra: int, margin: int, limit: i
         loops_in.setdefault(a, []).append(lane)
 
     orders: dict[int, dict[int, int]] = {}  # channel -> track id -> column
+    entries: dict[int, int] = {}
     for L in range(-1, depth):
         items = lay.layers[L + 1] if L + 1 < depth else []
         budget = 10 * (len(items) + (len(lay.layers[L]) if L >= 0 else 0)) + 50
         while True:
-            tracks_here = _tracks(lay, L, loops_out, loops_in)
+            tracks_here = _tracks(lay, L, loops_out, loops_in, entries)
             order, must, nudge = _track_order(lay, L, tracks_here)
             if nudge is None:
                 break
@@ -249,7 +269,7 @@ def route(lay: Layered, major_size: list[int], extra: int, margin: int, limit: i
         minor_extent += margin + len(loops)
     if limit is not None and minor_extent > limit:
         raise Overflow
-    return Routed(major, sizes, tracks, lanes, at, minor_extent)
+    return Routed(major, sizes, tracks, lanes, at, minor_extent, entries)
 
 
 def chain_points(lay: Layered, routed: Routed, chain: list[int], major_size: list[int]) -> list[tuple[int, int]]:
@@ -279,7 +299,7 @@ def loop_points(lay: Layered, routed: Routed, source: int, target: int, major_si
     ls, lt = lay.layer[source], lay.layer[target]
     t_out = routed.tracks[(ls, source)]
     t_in = routed.tracks[(lt - 1, -(target + 1))]
-    s, t = lay.port(source), lay.port(target)
+    s, t = lay.port(source), routed.entries.get(target, lay.port(target))
     points = [
         (routed.major[ls] + major_size[source], s), (t_out, s), (t_out, lane), (t_in, lane), (t_in, t),
         (routed.major[lt] - 1, t),

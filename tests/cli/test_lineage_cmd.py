@@ -10,6 +10,7 @@ import pytest
 import core
 from tests.helpers.lineage_tutorial import PROJECT, build_tutorial_store
 from tests.helpers.cli import cli
+from core.lineage.layout import LIST_INDENT
 from tui.cli.lineage_cmd import lineage_text
 
 GOLDEN = Path(__file__).resolve().parents[1] / "core" / "lineage" / "golden"
@@ -33,7 +34,7 @@ def test_cli_around_one_version(tutorial_store, capsys):
     assert cli("lineage", f"{PROJECT}/convnet:latest", "--width", "100") == 0
     out = capsys.readouterr().out
     for shown in ("(initialize:bold-cloud-3)", "[convnet:v0 (latest)]", "(train:quiet-wave-4)",
-                  "(train:brave-leaf-6)", "[trained-model:v1 (best, latest)]", "+1 more"):
+                  "(train:brave-leaf-6)", "[trained-model:v1 (best, latest)]", "+1 version", "+1 run"):
         assert shown in out
     assert "mnist-raw" not in out and "report:" not in out
     assert cli("lineage", f"{PROJECT}/convnet:v0", "--hops", "1", "--width", "100") == 0
@@ -45,6 +46,42 @@ def test_cli_fits_the_width_it_is_given(tutorial_store, capsys):
     assert cli("lineage", PROJECT, "--explode", "--width", "40") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines and max(len(line) for line in lines) <= 40
+
+
+def test_cli_at_80_columns_never_prints_a_cut_name(capsys):
+    store = core.open_store()
+    with core.init(project="wide", job_type="load-a-rather-large-dataset", name="first", store=store) as run:
+        data = core.Artifact("a-dataset-with-a-long-descriptive-name", type="dataset")
+        with data.new_file("d.bin", mode="wb") as f:
+            f.write(b"d")
+        run.log_artifact(data)
+    names = []
+    for i in range(7):
+        name = f"stage-{i}-with-a-long-job-type"
+        with core.init(project="wide", job_type=name, name=f"run-number-{i}", store=store) as run:
+            run.use_artifact("a-dataset-with-a-long-descriptive-name:latest")
+            out = core.Artifact(f"output-of-stage-{i}-kept-for-later", type="model")
+            with out.new_file("m.bin", mode="wb") as f:
+                f.write(bytes([i]))
+            run.log_artifact(out, aliases=["candidate"])
+        names += [f"({name}:run-number-{i})", f"[output-of-stage-{i}-kept-for-later:v0 (candidate, latest)]"]
+    assert cli("lineage", "wide", "--explode", "--width", "80") == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "…" not in out
+    for name in names + ["[a-dataset-with-a-long-descriptive-name:v0 (latest)]"]:
+        assert name in out
+    # a name longer than the width itself: the graph is listed, that name wrapped over two lines but whole
+    long = "an-artifact-whose-name-alone-is-wider-than-the-eighty-columns-it-is-printed-in-" + "x" * 20
+    with core.init(project="wide", job_type="export", name="last", store=store) as run:
+        out = core.Artifact(long, type="model")
+        with out.new_file("m.bin", mode="wb") as f:
+            f.write(b"m")
+        run.log_artifact(out)
+    assert cli("lineage", "wide", "--explode", "--width", "80") == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "…" not in out and f"[{long}:v0 (latest)]" in out.replace("\n" + LIST_INDENT, "")
 
 
 def test_cli_user_errors(tutorial_store, capsys):

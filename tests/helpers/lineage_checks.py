@@ -8,7 +8,7 @@ cross (never run along each other or meet at a junction).
 from __future__ import annotations
 
 from core.lineage.graph import Graph
-from core.lineage.layout import LIST, Layout, cell_width
+from core.lineage.layout import LIST, LIST_INDENT, Layout, cell_width
 from core.lineage.render import ARROW_CHARS, DOWN, LEFT, RIGHT, UP, arms_of, render_cells
 
 STEP = {(0, -1): UP, (0, 1): DOWN, (-1, 0): LEFT, (1, 0): RIGHT}
@@ -129,9 +129,17 @@ def _check_honest(placed: Layout) -> list[str]:
 
 def _check_list(graph: Graph, placed: Layout) -> list[str]:
     problems = []
-    lines = placed.lines
+    lines, start = [], {}  # wrapped lines joined back: the rest of a line starts with LIST_INDENT
+    for y, line in enumerate(placed.lines):
+        if line.startswith(LIST_INDENT) and lines:
+            lines[-1] += line[len(LIST_INDENT):]
+        else:
+            start[y] = len(lines)
+            lines.append(line)
     for src, dst in graph.edges:
-        y = placed.boxes[src].y
+        y = start[placed.boxes[src].y]
+        if lines[y] != placed.boxes[src].text:
+            problems.append(f"node {src} is listed as {lines[y]!r}")
         following = []
         for line in lines[y + 1 :]:
             if not line.startswith("  "):

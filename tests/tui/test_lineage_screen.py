@@ -63,17 +63,17 @@ async def test_navigate_expand_collapse_explode_and_focus(store, make_app):
         for key in ("esc Back", "⏎ Expand", "e Explode", "f Focus", "o Open"):
             assert key in footer
 
-        # move along an edge, then within the layer
+        # top to bottom: down follows an edge, right steps within the layer
         assert cursor_text(app) == "load-data (1)"
-        await press(pilot, "right")
-        assert cursor_text(app) == "dataset (2)"
         await press(pilot, "down")
-        assert cursor_text(app) == "model (3)"
+        assert cursor_text(app) == "dataset (2)"
         await press(pilot, "right")
+        assert cursor_text(app) == "model (3)"
+        await press(pilot, "down")
         assert cursor_text(app) in ("train (2)", "report (2)")
-        await press(pilot, "left")
+        await press(pilot, "up")
         assert cursor_text(app) in ("model (3)", "dataset (2)")
-        await move_to(pilot, "model (3)", "down")
+        await move_to(pilot, "model (3)", "right")
 
         # expand one type: its versions replace it, the other types stay collapsed
         await press(pilot, "enter")
@@ -102,21 +102,142 @@ async def test_navigate_expand_collapse_explode_and_focus(store, make_app):
         await press(pilot, "e")
         assert "[model (3)]" in screen_text(app) and "(train:quiet-wave-4)" not in screen_text(app)
 
-        # focus on a version: two steps up and down of it, the rest marked "+N more"
+        # focus on a version: everything linked to it fits on this screen, so nothing is left out
         await press(pilot, "e")
-        await move_to(pilot, "train:brave-leaf-6", "up")  # top to bottom now: up follows an edge backwards
+        await move_to(pilot, "train:brave-leaf-6", "up")
         await move_to(pilot, "convnet:v0 (latest)", "up")
         await press(pilot, "f")
         text = screen_text(app)
         assert "focus on convnet:v0 (latest)" in text
-        assert "(initialize:bold-cloud-3)" in text and "(train:brave-leaf-6)" in text
-        assert "+1 more" in text
-        assert "mnist-raw" not in text and "(load-data" not in text
+        assert "(initialize:bold-cloud-3)" in text and "(report:dry-dew-7)" in text and "(load-data" in text
+        assert all(n.kind != "more" for n in lineage_view(app).graph.nodes.values())
         await press(pilot, "f")
-        assert "(load-data:sunny-smoke-1)" in screen_text(app)
+        assert "focus on" not in screen_text(app)
 
         await press(pilot, "escape")
         assert not isinstance(app.screen, LineageScreen)
+
+
+async def test_one_orientation_for_both_levels_r_turns_it_and_loops_have_arrowheads(store, make_app):
+    build_tutorial_store(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_project_lineage(pilot)
+        view = lineage_view(app)
+        assert view.placed.orientation == "tb"
+        text = screen_text(app)
+        lines = text.splitlines()
+        row = next(i for i, line in enumerate(lines) if "[dataset (2)]" in line)
+        assert lines[row - 1].count("▼") >= 2  # load-data's arrow and the loop back from preprocess-data
+        await press(pilot, "e")
+        assert lineage_view(app).placed.orientation == "tb"  # the versions read the same way
+        await press(pilot, "r", "e")
+        assert lineage_view(app).placed.orientation == "lr"
+        assert "─▶[dataset (2)]" in screen_text(app) or "─▶[model (3)]" in screen_text(app)
+        await press(pilot, "r")
+        assert lineage_view(app).placed.orientation == "tb"
+
+
+async def test_the_selected_node_is_marked_without_colour_and_wide_graphs_pan(store, make_app):
+    build_tutorial_store(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_project_lineage(pilot)
+        assert "▶(load-data (1))◀" in screen_text(app)
+        await press(pilot, "down")
+        assert "▶[dataset (2)]◀" in screen_text(app) and "▶(load-data" not in screen_text(app)
+
+        await press(pilot, "r", "e")  # the exploded graph left to right: wider than the screen
+        view = lineage_view(app)
+        assert view.placed.width > 80
+        await press(pilot, "h", "h", "h", "h", "h")
+        assert view.scroll_x == 0
+        box = view.placed.boxes[view.cursor]
+        assert box.x + box.width <= 80  # the cursor moved with the view
+        for _ in range(2):
+            await press(pilot, "l")
+        assert view.scroll_x > 0
+        box = view.placed.boxes[view.cursor]
+        assert view.scroll_x <= box.x and box.x + box.width <= view.scroll_x + 80  # still in view, whole
+        assert cursor_text(app) in screen_text(app)
+        await press(pilot, "h", "h", "h")
+        assert view.scroll_x == 0
+        box = view.placed.boxes[view.cursor]
+        assert box.x + box.width <= 80
+        before = view.cursor
+        await press(pilot, "right", "right", "right", "right")  # arrows follow edges and pan with the cursor
+        box = view.placed.boxes[view.cursor]
+        assert view.cursor != before and view.scroll_x <= box.x and box.x + box.width <= view.scroll_x + 80
+
+
+async def test_focus_leaves_out_only_what_does_not_fit_and_enter_shows_it(store, make_app, monkeypatch):
+    import tui.screens.lineage as lineage_screen
+
+    build_tutorial_store(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, f"{PROJECT}/convnet:v0")
+        await press(pilot, "l")
+        assert all(n.kind != "more" for n in lineage_view(app).graph.nodes.values())  # 13 nodes fit at 80x24
+        await press(pilot, "escape")
+        monkeypatch.setattr(lineage_screen, "fits_on", lambda width, height: 5)  # a screen that holds five
+        await press(pilot, "l")
+        view = lineage_view(app)
+        markers = [n for n in view.graph.nodes.values() if n.kind == "more"]
+        assert markers and all(n.label.startswith("+") and n.label.endswith(("runs", "run", "versions", "version"))
+                               for n in markers)
+        marker = next(n for n in markers if n.members)
+        hidden = [view.graph.nodes.get(m) for m in marker.members]
+        assert hidden == [None] * len(marker.members)
+        view.select(marker.id)
+        await settle(pilot)
+        assert f"{marker.label} (left out by focus)" in screen_text(app)
+        await press(pilot, "enter")
+        view = lineage_view(app)
+        assert all(m in view.placed.boxes for m in marker.members)  # Enter shows what it stood for
+        assert view.cursor in marker.members
+
+
+async def test_o_on_a_run_opens_it_in_the_runs_view(store, make_app):
+    from tui.screens.runs import RunsScreen
+
+    build_tutorial_store(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, f"{PROJECT}/mnist-preprocess:v0")
+        await press(pilot, "l")
+        assert cursor_text(app) == "mnist-preprocess:v0 (latest)"
+        await press(pilot, "up")
+        assert cursor_text(app) == "preprocess-data:misty-river-2"
+        await press(pilot, "o")
+        assert isinstance(app.screen, RunsScreen)
+        assert await wait_until(pilot, lambda: app.screen._run_id == "r2")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, LineageScreen)
+
+
+async def test_five_versions_of_a_collection_are_one_node_until_enter(store, make_app):
+    for i in range(6):
+        with core.init(project="many", job_type="train", name=f"run-{i}", store=store) as run:
+            artifact = core.Artifact("model", type="model")
+            with artifact.new_file("w.bin", mode="wb") as f:
+                f.write(bytes([i]))
+            run.log_artifact(artifact)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_project_lineage(pilot)
+        await press(pilot, "e")
+        text = screen_text(app)
+        assert "(train: 6 runs)" in text and "[model: 6 versions]" in text
+        assert "(train:run-3)" not in text
+        await move_to(pilot, "model: 6 versions", "down")
+        await press(pilot, "enter")
+        text = screen_text(app)
+        assert "[model: 6 versions" not in text and "(train: 6 runs)" in text
+        assert cursor_text(app) == "model:v5 (latest)"
+        await press(pilot, "enter")  # back into the cluster
+        assert "[model: 6 versions]" in screen_text(app)
+        assert cursor_text(app) == "model: 6 versions"
 
 
 @pytest.mark.slow
@@ -133,37 +254,13 @@ async def test_opens_focused_on_the_selected_version_and_jumps_back(store, make_
         for box in ("[mnist-raw:v0 (latest)]", "(preprocess-data:misty-river-2)", "(train:quiet-wave-4)",
                     "(report:calm-sun-5)", "[trained-model:v1 (best, latest)]"):
             assert box in text
-        assert "(load-data:sunny-smoke-1)" not in text  # three steps up
-        assert "+1 more" in text
 
-        # a run is not something the explorer opens
-        await press(pilot, "up")
-        assert cursor_text(app) == "preprocess-data:misty-river-2"
-        await press(pilot, "o")
-        assert isinstance(app.screen, LineageScreen)
-
-        await press(pilot, "up")
+        await press(pilot, "up", "up")
         assert cursor_text(app) == "mnist-raw:v0 (latest)"
         await press(pilot, "o")
         assert not isinstance(app.screen, LineageScreen)
         node = app.screen.query_one(ArtifactTree).cursor_node
         assert isinstance(node.data, VersionItem) and node.data.ref == f"{PROJECT}/mnist-raw:v0"
-
-
-@pytest.mark.slow
-async def test_enter_on_more_refocuses_where_the_marker_hangs(store, make_app):
-    build_tutorial_store(store)
-    app = make_app(store)
-    async with app.run_test(size=(100, 34)) as pilot:
-        await open_version(pilot, f"{PROJECT}/trained-model:v1")
-        await press(pilot, "l")
-        view = lineage_view(app)
-        marker = next(n.id for n in view.graph.nodes.values() if n.kind == "more")
-        view.select(marker)
-        await settle(pilot)
-        assert cursor_text(app).endswith("more")
-        await press(pilot, "enter")
-        assert "focus on mnist-preprocess:v0 (latest)" in screen_text(app)
 
 
 async def test_empty_project_says_how_the_graph_appears(store, make_app):

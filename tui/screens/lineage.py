@@ -4,7 +4,10 @@ Pushed by the explorer (`l`) focused on the selected version, or on the whole pr
 "project/name:vN" when the user opens a version (`o`), which the explorer then selects, or None (`escape`).
 
 State: the level ("type" or "version"), the types toggled the other way (expanded at type level, collapsed at version
-level), whether focus mode is on and around which node, and the cursor. The store is read in a worker, and so is the
+level), the clusters opened (five or more versions of a collection, or runs of a job type, are one node until Enter
+opens them), the orientation (top to bottom at both levels; `r` turns it), whether focus mode is on and around which
+node, what Enter revealed of the nodes focus left out, and the cursor. Focus keeps as much of the neighbourhood as
+fits on the screen; a "+2 runs" node stands for the rest. The store is read in a worker, and so is the
 layout (a graph of thousands of versions takes a fraction of a second); every label goes through `tui.safe` before
 it is laid out. The graph refreshes live when the store changes, keeping the state and the cursor.
 """
@@ -19,28 +22,41 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
 from core.lineage.build import build_graph, version_ref_id
-from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, MORE, RUN, VERSION, Graph, focus, view
-from core.lineage.layout import layout
+from core.lineage.graph import (
+    ARTIFACT_TYPE, JOB_TYPE, MORE, RUN, RUN_CLUSTER, VERSION, VERSION_CLUSTER, Graph, cluster, cluster_id, focus, view,
+)
+from core.lineage.layout import LR, TB, layout
 from core.lineage.render import render_rows
 from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreScreen
 from tui.widgets.lineage_view import LineageView
 
 TYPE, VERSIONS = "type", "version"
-HOPS = 2
 KIND_WORDS = {RUN: "run", VERSION: "artifact version", ARTIFACT_TYPE: "artifact type", JOB_TYPE: "job type",
-              MORE: "left out by focus"}
+              MORE: "left out by focus", VERSION_CLUSTER: "versions, Enter shows them",
+              RUN_CLUSTER: "runs, Enter shows them"}
+CELLS_PER_NODE = 24 * 3
+"""What a node takes on screen, about (a label and its gap, by a box row and two rows of lines): how many fit."""
 
 
-def draw_graph(model: Graph, level: str, toggled: frozenset[str], center: str | None, width: int):
+def fits_on(width: int, height: int) -> int:
+    """How many nodes focus keeps on a screen of `width` x `height` cells."""
+    return max(12, width * height // CELLS_PER_NODE)
+
+
+def draw_graph(model: Graph, level: str, toggled: frozenset[str], center: str | None, width: int,
+               orientation: str = TB, opened: frozenset[str] = frozenset(), revealed: frozenset[str] = frozenset(),
+               height: int = 24):
     """(graph, layout, rows) for the current state; `center` is the focus node (None: the whole graph)."""
     graph = view(model, level, toggled)
-    if center is not None:
-        shown = resolve(graph, center)
-        if shown is not None:
-            graph = focus(graph, shown, up=HOPS, down=HOPS)
+    shown = resolve(graph, center)
+    graph = cluster(graph, expanded=opened, apart=(shown,) if shown else ())  # the focus node stays itself
+    target = resolve(graph, shown or center)
+    if target is not None:
+        hops = len(graph.nodes)
+        graph = focus(graph, target, up=hops, down=hops, fanout=0, limit=fits_on(width, height), keep=revealed)
     graph = graph.map_labels(safe_str)
-    placed = layout(graph, max(width, 20))
+    placed = layout(graph, max(width, 20), orientation)
     return graph, placed, render_rows(placed)
 
 
@@ -68,9 +84,11 @@ class LineageScreen(StoreScreen):
         Binding("enter", "toggle_node", "Expand", tooltip="Expand a type into its versions or runs, or collapse a "
                 "version or run back into its type"),
         Binding("e", "toggle_level", "Explode", tooltip="Show the whole graph by version and run, or by type"),
-        Binding("f", "toggle_focus", "Focus", tooltip=f"Show only {HOPS} steps up and down of the node under the "
-                "cursor, or the whole graph again"),
-        Binding("o", "open", "Open", tooltip="Select the version under the cursor in the explorer"),
+        Binding("f", "toggle_focus", "Focus", tooltip="Show only what is linked to the node under the cursor (as "
+                "much as fits on the screen), or the whole graph again"),
+        Binding("o", "open", "Open", tooltip="Select the version under the cursor in the explorer, or open the run "
+                "under it in the runs view"),
+        Binding("r", "rotate", "Rotate", tooltip="Draw the graph left to right, or top to bottom again"),
     ]
 
     def __init__(self, store: Any, project: str, focus: str | None = None) -> None:
@@ -81,6 +99,9 @@ class LineageScreen(StoreScreen):
         self.toggled: frozenset[str] = frozenset()
         self.center: str | None = None
         self.cursor: str | None = None
+        self.orientation = TB
+        self.opened: frozenset[str] = frozenset()     # clusters shown node by node
+        self.revealed: frozenset[str] = frozenset()   # nodes a focus left out that Enter brought back
         if focus:
             try:
                 self.center = self.cursor = version_ref_id(focus)
@@ -121,8 +142,11 @@ class LineageScreen(StoreScreen):
         if self.model is None:
             return
         model, level, toggled, center = self.model, self.level, self.toggled, self.center
+        orientation, opened, revealed = self.orientation, self.opened, self.revealed
         width = self.graph_view.size.width or self.app.size.width
-        self.fetch("layout", lambda: draw_graph(model, level, toggled, center, width), self._drawn)
+        height = self.graph_view.size.height or self.app.size.height
+        self.fetch("layout", lambda: draw_graph(model, level, toggled, center, width, orientation, opened, revealed,
+                                                height), self._drawn)
 
     def _drawn(self, drawn) -> None:
         graph, placed, rows = drawn
@@ -170,12 +194,20 @@ class LineageScreen(StoreScreen):
         node = self._cursor_node()
         if node is None:
             return
-        if node.kind == MORE:  # what focus left out: look around the node it hangs off instead
-            linked = [b for a, b in self.graph_view.graph.edges if a == node.id]
-            linked += [a for a, b in self.graph_view.graph.edges if b == node.id]
-            if linked:
-                self.center = self.cursor = linked[0]
-                self._redraw()
+        if node.kind == MORE:  # what focus left out: show it
+            self.revealed = self.revealed | set(node.members)
+            self.cursor = node.members[-1] if node.members else None
+            self._redraw()
+            return
+        if node.kind in (VERSION_CLUSTER, RUN_CLUSTER):  # open the cluster: its members replace it
+            self.opened = self.opened | {node.id}
+            self.cursor = node.members[-1] if node.members else None
+            self._redraw()
+            return
+        if cluster_id(node) in self.opened:  # back into its cluster
+            self.opened = self.opened - {cluster_id(node)}
+            self.cursor = cluster_id(node)
+            self._redraw()
             return
         if node.kind in (ARTIFACT_TYPE, JOB_TYPE):  # expand: its members replace it
             group = node.id
@@ -196,7 +228,12 @@ class LineageScreen(StoreScreen):
             self.cursor = node.members[-1]
         self._redraw()
 
+    def action_rotate(self) -> None:
+        self.orientation = LR if self.orientation == TB else TB
+        self._redraw()
+
     def action_toggle_focus(self) -> None:
+        self.revealed = frozenset()
         if self.center is not None:
             self.center = None
         else:
@@ -208,7 +245,16 @@ class LineageScreen(StoreScreen):
 
     def action_open(self) -> None:
         node = self._cursor_node()
+        if node is not None and node.kind == RUN and node.ref:
+            from tui.screens.runs import RunsScreen  # runs.py imports this module
+
+            def picked(ref: str | None) -> None:  # a version chosen in the runs view: on to the explorer
+                if ref:
+                    self.dismiss(ref)
+
+            self.app.push_screen(RunsScreen(self.store, self.project, node.ref), picked)
+            return
         if node is None or node.kind != VERSION or not node.ref:
-            self.notify("Put the cursor on an artifact version to open it in the explorer.", markup=False)
+            self.notify("Put the cursor on an artifact version or a run to open it.", markup=False)
             return
         self.dismiss(node.ref)

@@ -8,7 +8,12 @@ than the screen.
 
 Moves: along the layers' direction (right/left when the graph runs left to right, down/up when top to bottom) the
 cursor follows an edge to the nearest successor or predecessor; across it, it steps to the neighbouring node of the
-same layer. Where there is no such node it goes to the nearest node that way.
+same layer. Where there is no such node it goes to the nearest node that way, and where there is none at all the
+drawing pans that way. `h` / `l` pan half a screen sideways; the cursor then moves to the nearest node still on
+screen, so that the selected node is always in view.
+
+The node under the cursor is marked by glyphs as well as reverse video, so that it reads without colour:
+`▶[name]◀` where the cells beside it are blank, a row of `▔` under it where they are not.
 """
 
 from __future__ import annotations
@@ -44,7 +49,10 @@ class LineageView(ScrollView, can_focus=True):
         Binding("down", "move('down')", "Down", show=False),
         Binding("left", "move('left')", "Left", show=False),
         Binding("right", "move('right')", "Right", show=False),
+        Binding("h", "pan(-1)", "Pan left", show=False),
+        Binding("l", "pan(1)", "Pan right", show=False),
     ]
+    MARK_LEFT, MARK_RIGHT, MARK_UNDER = "▶", "◀", "▔"
 
     class CursorMoved(Message):
         """The cursor is on node `node_id` now."""
@@ -81,7 +89,7 @@ class LineageView(ScrollView, can_focus=True):
             boxes.sort(key=lambda b: b.x)
         self._succ, self._pred = graph.successors(), graph.predecessors()
         self._strips.clear()
-        self.virtual_size = Size(placed.width, placed.height)
+        self.virtual_size = Size(placed.width + 1, placed.height + 1)  # room for the cursor's marks
         if cursor not in placed.boxes:
             cursor = next(iter(placed.boxes), None)
         self._set_cursor(cursor, center=True)
@@ -92,16 +100,19 @@ class LineageView(ScrollView, can_focus=True):
 
     # ----- cursor ----------------------------------------------------------------------------------------------
 
-    def _set_cursor(self, node_id: str | None, *, center: bool = False) -> None:
+    def _set_cursor(self, node_id: str | None, *, center: bool = False, scroll: bool = True) -> None:
         old = self.box_of(self.cursor)
         self.cursor = node_id
         for box in (old, self.box_of(node_id)):
             if box is not None:
                 self._strips.pop(box.y, None)
+                self._strips.pop(box.y + 1, None)  # the row a mark may take under the box
         self.refresh()
         box = self.box_of(node_id)
-        if box is not None:
-            self.scroll_to_region(Region(box.x, box.y, box.width, 1), animate=False, center=center, force=True)
+        if box is not None and scroll:
+            # the marks beside the box come into view with it
+            region = Region(max(box.x - 1, 0), box.y, box.width + 2, 1)
+            self.scroll_to_region(region, animate=False, center=center, force=True)
         self.post_message(self.CursorMoved(self, node_id))
 
     def select(self, node_id: str) -> None:
@@ -113,6 +124,32 @@ class LineageView(ScrollView, can_focus=True):
         target = self.neighbour(direction)
         if target is not None:
             self._set_cursor(target)
+        elif direction in ("left", "right"):
+            self.action_pan(-1 if direction == "left" else 1)
+
+    def action_pan(self, step: int) -> None:
+        """Scroll half a screen sideways; if the cursor's node left the screen, move it to the nearest one on it."""
+        width = self.size.width
+        target = max(0, min(int(self.scroll_x) + step * max(width // 2, 1), self.max_scroll_x))
+        if target == int(self.scroll_x):
+            return
+        self.scroll_to(x=target, animate=False, force=True, immediate=True)
+        here = self.box_of(self.cursor)
+        if here is not None and self._on_screen(here, target):
+            return
+        top = int(self.scroll_y)
+        shown = [b for b in self.placed.boxes.values()
+                 if self._on_screen(b, target) and top <= b.y < top + self.size.height]
+        if not shown:
+            shown = [b for b in self.placed.boxes.values() if self._on_screen(b, target)]
+        if shown:
+            cx = target + width / 2
+            y = here.y if here is not None else top
+            best = min(shown, key=lambda b: (abs(b.y - y) + abs(b.x + b.width / 2 - cx) / 4, b.y, b.x))
+            self._set_cursor(best.id, scroll=False)
+
+    def _on_screen(self, box: Box, scroll_x: int) -> bool:
+        return box.x >= scroll_x and box.x + box.width <= scroll_x + self.size.width
 
     def neighbour(self, direction: str) -> str | None:
         """Where `direction` takes the cursor: along an edge, within the layer, or to the nearest node that way."""
@@ -167,14 +204,52 @@ class LineageView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.size.width
-        if row >= len(self.rows):
+        if row >= len(self.rows) + 1:
             return Strip.blank(width, self.rich_style)
         strip = self._strips.get(row)
         if strip is None:
             strip = self._strips[row] = Strip(self._segments(row))
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
+    def _marks(self) -> dict[int, list[tuple[int, str]]]:
+        """Cells (row -> [(column, glyph)]) that mark the cursor's node: beside it where blank, else under it."""
+        box = self.box_of(self.cursor)
+        if box is None:
+            return {}
+        cells = self._cells(box.y)
+        marks = [(x, glyph) for x, glyph in ((box.x - 1, self.MARK_LEFT), (box.x + box.width, self.MARK_RIGHT))
+                 if x >= 0 and (x >= len(cells) or cells[x] == " ")]
+        if len(marks) == 2 or (marks and box.x == 0):
+            return {box.y: marks}
+        under = self._cells(box.y + 1) if box.y + 1 < len(self.rows) else []
+        if len(under) < box.x + box.width:
+            under = under + [" "] * (box.x + box.width - len(under))
+        if all(c == " " for c in under[box.x : box.x + box.width]):
+            return {box.y: marks, box.y + 1: [(box.x + i, self.MARK_UNDER) for i in range(box.width)]}
+        return {box.y: marks}
+
+    def _cells(self, y: int) -> list[str]:
+        """Row `y` one entry per cell (a wide character takes its cell and an empty one)."""
+        out: list[str] = []
+        for char in self.rows[y] if y < len(self.rows) else "":
+            out.append(char)
+            if cell_width(char) == 2:
+                out.append("")
+        return out
+
     def _segments(self, y: int) -> list[Segment]:
+        segments = self._plain_segments(y)
+        marks = self._marks().get(y)
+        if not marks:
+            return segments
+        cursor = self.get_component_rich_style("lineage-view--cursor")
+        for x, glyph in sorted(marks):
+            segments = _overlay(segments, x, Segment(glyph, cursor))
+        return segments
+
+    def _plain_segments(self, y: int) -> list[Segment]:
+        if y >= len(self.rows):
+            return []
         row = self.rows[y]
         edge = self.get_component_rich_style("lineage-view--edge")
         segments: list[Segment] = []
@@ -204,6 +279,26 @@ class LineageView(ScrollView, can_focus=True):
         alias_style: Style = style + self.get_component_rich_style("lineage-view--alias")
         return [Segment(box.text[:split], style), Segment(box.text[split:-1], alias_style),
                 Segment(box.text[-1:], style)]
+
+
+def _overlay(segments: list[Segment], x: int, mark: Segment) -> list[Segment]:
+    """`segments` with the cell at column x replaced by `mark` (one cell), padding with blanks past their end."""
+    out: list[Segment] = []
+    at = 0
+    placed = False
+    for seg in segments:
+        width = seg.cell_length
+        if not placed and at <= x < at + width:
+            head, rest = seg.split_cells(x - at)
+            _, tail = rest.split_cells(1)
+            out += [s for s in (head, mark, tail) if s.text]
+            placed = True
+        else:
+            out.append(seg)
+        at += width
+    if not placed:
+        out += [Segment(" " * (x - at)), mark] if x > at else [mark]
+    return out
 
 
 def text_index(text: str, cells: int) -> int:

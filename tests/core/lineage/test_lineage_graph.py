@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, MORE, Graph, Node, focus, run_node, version_node, view
+from core.lineage.graph import (
+    ARTIFACT_TYPE, JOB_TYPE, MORE, RUN_CLUSTER, VERSION_CLUSTER, Graph, Node, cluster, describe, focus, run_node,
+    version_node, view,
+)
 from tests.helpers.lineage_tutorial import PROJECT, tutorial_graph
 
 
@@ -89,8 +92,8 @@ def test_focus_keeps_two_hops_each_way_and_marks_what_it_left_out():
     }
     more = {(f.nodes[a].label, f.nodes[b].label) for a, b in f.edges if MORE in (f.nodes[a].kind, f.nodes[b].kind)}
     assert more == {
-        ("+1 more", "train:quiet-wave-4"), ("+1 more", "train:brave-leaf-6"),   # mnist-preprocess:v0 feeds both
-        ("trained-model:v0", "+1 more"), ("trained-model:v1", "+1 more"),       # each goes to a report
+        ("+1 version", "train:quiet-wave-4"), ("+1 version", "train:brave-leaf-6"),  # mnist-preprocess:v0 feeds both
+        ("trained-model:v0", "+1 run"), ("trained-model:v1", "+1 run"),             # each goes to a report
     }
 
 
@@ -103,7 +106,7 @@ def test_focus_limits_fanout_to_the_newest_neighbours():
     f = focus(m.finish(), v, fanout=5)
     runs = [n.label for n in f.nodes.values() if n.kind == "run"]
     assert runs == [f"train:run-{i}" for i in range(15, 20)]
-    assert [n.label for n in f.nodes.values() if n.kind == MORE] == ["+15 more"]
+    assert [n.label for n in f.nodes.values() if n.kind == MORE] == ["+15 runs"]
 
 
 def test_focus_on_an_unknown_node_is_an_error():
@@ -128,3 +131,52 @@ def test_edges_are_deduplicated_and_self_loops_dropped():
     assert g.finish().edges == [("a", "b")]
     with pytest.raises(KeyError):
         g.add_edge("a", "nope")
+
+
+def test_focus_with_a_limit_leaves_out_only_what_does_not_fit_and_reveals_on_request():
+    g = view(tutorial_graph(), "type")
+    whole = focus(g, "artifact_type:model", up=99, down=99, fanout=0, limit=40)
+    assert set(whole.nodes) == set(g.nodes)  # 7 nodes fit: nothing is hidden, however far
+    m = Graph()
+    v = m.add_node(version_node("p", "data", 0, "dataset")).id
+    for i in range(6):
+        m.add_node(run_node(f"r{i}", f"run-{i}", "train"))
+        m.add_edge(v, f"run:r{i}")
+    m.add_node(version_node("p", "model", 0, "model"))
+    m.add_edge("run:r0", "version:p/model:v0")
+    m.finish()
+    trimmed = focus(m, v, up=99, down=99, fanout=0, limit=4)
+    more = [n for n in trimmed.nodes.values() if n.kind == MORE]
+    assert [n.label for n in more] == ["+3 runs"]  # says what it hides; the newest runs are kept
+    assert {n.label for n in trimmed.nodes.values() if n.kind == "run"} == {"train:run-5", "train:run-4", "train:run-3"}
+    shown = focus(m, v, up=99, down=99, fanout=0, limit=4, keep=more[0].members)
+    assert {n.label for n in shown.nodes.values() if n.kind == "run"} == {f"train:run-{i}" for i in range(6)}
+    assert [n.label for n in shown.nodes.values() if n.kind == MORE] == ["+1 version"]  # model:v0, past run-0
+    assert describe([m.nodes["run:r0"], m.nodes[v], m.nodes["run:r1"]]) == "2 runs, 1 version"
+
+
+def test_five_similar_nodes_or_more_are_one_cluster_until_expanded():
+    m = Graph()
+    data = m.add_node(version_node("p", "data", 0, "dataset")).id
+    for i in range(6):
+        m.add_node(run_node(f"r{i}", f"run-{i}", "train"))
+        m.add_edge(data, f"run:r{i}")
+        m.add_node(version_node("p", "model", i, "model", ["best"] if i == 2 else ()))
+        m.add_edge(f"run:r{i}", f"version:p/model:v{i}")
+    m.add_node(run_node("e", "eval-1", "evaluate"))
+    m.add_edge("version:p/model:v5", "run:e")
+    m.finish()
+    c = cluster(m)
+    assert {n.text for n in c.nodes.values()} == {"data:v0", "train: 6 runs", "model: 6 versions (best)",
+                                                  "evaluate:eval-1"}
+    assert c.nodes["cluster:run:train"].kind == RUN_CLUSTER
+    assert c.nodes["cluster:version:p/model"].kind == VERSION_CLUSTER
+    assert set(c.edges) == {("version:p/data:v0", "cluster:run:train"), ("cluster:run:train", "cluster:version:p/model"),
+                            ("cluster:version:p/model", "run:e")}
+    assert c.owner["run:r3"] == "cluster:run:train"
+    opened = cluster(m, expanded={"cluster:run:train"})
+    assert "train:run-3" in {n.label for n in opened.nodes.values()} and "cluster:version:p/model" in opened.nodes
+    # the node a focus is on stays itself; four of a kind are not a cluster
+    apart = cluster(m, apart={"version:p/model:v5"})
+    assert "version:p/model:v5" in apart.nodes and apart.nodes["cluster:version:p/model"].label == "model: 5 versions"
+    assert "cluster:version:p/model" not in cluster(m, apart={"version:p/model:v5", "version:p/model:v4"}).nodes

@@ -80,3 +80,16 @@ def test_views_of_the_tutorial_draw_correctly(data):
     width = data.draw(st.integers(40, 120))
     placed = layout(graph, width, strict=True)
     assert check_drawing(graph, placed, width=width) == []
+
+
+@SETTINGS
+@given(graphs(max_nodes=24, cycles=True), st.one_of(st.none(), st.integers(16, 130)), st.booleans())
+def test_the_lane_drawing_of_big_graphs_says_what_the_graph_says(graph, width, ascii):
+    import pytest
+
+    from core.lineage import layout as layout_module
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(layout_module, "LANES_ABOVE", 0)  # what a graph of thousands gets, on small ones
+        placed = layout(graph, width, strict=width is not None, ascii=ascii)
+    assert check_drawing(graph, placed, ascii=ascii, width=width) == []
