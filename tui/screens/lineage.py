@@ -16,7 +16,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.lineage.build import build_graph, version_ref_id
 from core.lineage.graph import ARTIFACT_TYPE, JOB_TYPE, MORE, RUN, VERSION, Graph, focus, view
@@ -24,6 +24,7 @@ from core.lineage.layout import layout
 from core.lineage.render import render_rows
 from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.lineage_view import LineageView
 
 TYPE, VERSIONS = "type", "version"
@@ -92,7 +93,7 @@ class LineageScreen(StoreScreen):
         yield Header()
         yield LineageView(id="lineage-view")
         yield Static(id="lineage-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def graph_view(self) -> LineageView:
