@@ -38,6 +38,12 @@ from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
 
 
+def declared_here(node: Any) -> set[str]:
+    """The actions bound by this project's own classes of `node` (not Textual's focus, copy and cursor keys)."""
+    return {binding.action for cls in type(node).__mro__ if cls.__module__.startswith("tui.")
+            for binding in cls.__dict__.get("BINDINGS", ()) if isinstance(binding, Binding)}
+
+
 class BindingCommands(Provider):
     """The palette's commands, in the order a person wants them: the actions of the screen the palette was
     opened on and of the app (by description, with their key), then Textual's own (theme, screenshot, ...), then
@@ -46,6 +52,7 @@ class BindingCommands(Provider):
     def _commands(self):
         seen = set()
         own, widgets = [], []
+
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.description in seen or not active.enabled:
@@ -54,7 +61,7 @@ class BindingCommands(Provider):
             key = self.app.get_key_display(binding)
             command = (binding.description, binding.tooltip or f"key: {key}",
                        partial(self.app.run_action, binding.action, active.node))
-            mine = binding.show or isinstance(active.node, (Screen, App))
+            mine = binding.show or binding.action in declared_here(active.node)
             (own if mine else widgets).append(command)
         system = [(name, help_text, callback) for name, help_text, callback, discover
                   in self.app.get_system_commands(self.screen) if discover and name not in seen]

@@ -26,7 +26,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.safe import join_text, safe_text
 from tui import format as formatting
-from tui.widgets.alias_badges import alias_badges
+from tui.widgets.alias_badges import alias_badges, badge
 
 
 @dataclass(frozen=True)
@@ -93,28 +93,51 @@ class _Collection:
 
 
 BADGE_MAX = 12  # characters of an alias shown in a tree row (the overview shows it whole)
+SHORTEST_BADGE = 4  # letters of a shortened badge ("prod…"): fewer, and `+N` says it better
 AGE_REFRESH_S = 30.0  # how often the ages in version rows are redrawn ("3m" becomes "4m")
 
 
 def version_label(version: Any, now, room: int | None = None) -> Text:
-    """`vN`, size and age (dimmed), then the alias badges. With `room` (cells), only the badges that fit whole,
-    then `+N` for the others: the size and age always show, a badge is never cut."""
+    """`vN`, size and age (dimmed), then the alias badges. With `room` (cells), the badges that fit whole, one
+    more shortened with "…" when at least a few letters fit, then `+N` for the rest: the size and age always show,
+    and a badge never loses its end to the row's edge."""
     label = Text(f"v{version.index}", style="bold")
     label.append(f" {formatting.human_size(version.size)} · {formatting.age(version.created_at, now)}", style="dim")
     if not version.aliases:
         return label
     ordered = [a for a in version.aliases if a != "latest"] + [a for a in version.aliases if a == "latest"]
-    shown = len(ordered)
-    if room is not None:
-        while shown and label.cell_len + 1 + alias_badges(ordered[:shown], max_length=BADGE_MAX).cell_len + (
-                len(f" +{len(ordered) - shown}") if shown < len(ordered) else 0) > room:
-            shown -= 1
-    if shown:
+    if room is None:
         label.append(" ")
-        label.append_text(alias_badges(ordered[:shown], max_length=BADGE_MAX))
-    if shown < len(ordered):
-        label.append(f" +{len(ordered) - shown}", style="dim")
+        label.append_text(alias_badges(ordered, max_length=BADGE_MAX))
+        return label
+    label.append_text(fit_badges(ordered, room - label.cell_len))
     return label
+
+
+def fit_badges(aliases: list[str], room: int) -> Text:
+    """" badge badge +N" in at most `room` cells (possibly empty)."""
+
+    def more(count: int) -> str:
+        return f" +{count}" if count else ""
+
+    for whole in range(len(aliases), -1, -1):
+        text = Text()
+        for alias in aliases[:whole]:
+            text.append(" ")
+            text.append_text(badge(alias, BADGE_MAX))
+        rest = len(aliases) - whole
+        if text.cell_len + len(more(rest)) > room:
+            continue
+        if rest:  # the next alias, shortened, in what is left (" " + " ab… " needs its letters + 3 cells)
+            letters = min(BADGE_MAX, room - text.cell_len - len(more(rest - 1)) - 3)
+            if letters >= SHORTEST_BADGE:
+                text.append(" ")
+                text.append_text(badge(aliases[whole], letters))
+                rest -= 1
+        if rest:
+            text.append(more(rest), style="dim")
+        return text
+    return Text()
 
 
 def split_ref(ref: str) -> tuple[str, str, int]:

@@ -64,6 +64,7 @@ class KeyFooter(Footer):
         kwargs.setdefault("compact", True)
         super().__init__(**kwargs)
         self._laid_out_for = 0
+        self._shown: list[Item] | None = None  # kept while a dialog covers the screen: its keys are not ours
 
     def _item(self, binding: Binding, enabled: bool, tooltip: str = "") -> Item:
         return Item(binding.key, self.app.get_key_display(binding), binding.description, binding.action, enabled,
@@ -103,11 +104,17 @@ class KeyFooter(Footer):
         if not self._bindings_ready:
             return
         width = self.size.width or self.app.size.width
+        if self.screen.is_current or self._shown is None or width != self._laid_out_for:
+            self._shown = fit(*self.items(), width)
         self._laid_out_for = width
-        pinned, rest = self.items()
-        for item in fit(pinned, rest, width):
+        for item in self._shown:
             yield FooterKey(item.key, item.key_display, item.description, item.action, disabled=not item.enabled,
                             tooltip=item.tooltip).data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen) -> None:
+        # A screen under a dialog or the palette keeps its row: the keys there are the dialog's, not its own.
+        if self.screen.is_current:
+            super().bindings_changed(screen)
 
     def on_resize(self) -> None:
         if self._bindings_ready and self.size.width != self._laid_out_for:
