@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from textual import events
 from textual.widgets import Input, OptionList, Tab
 
 import core
@@ -28,6 +29,12 @@ async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
     await settle(pilot)
+
+
+def fast(app, *keys: str) -> None:
+    """Keys as a fast typist (or tmux send-keys) delivers them: all queued before the app handles any."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
 def reversed_on(widget, y: int = 0) -> bool:
@@ -171,7 +178,9 @@ async def test_keys_never_vanish(store, demo_store, make_app, monkeypatch):
         tree = app.screen.query_one(ArtifactTree)
         monkeypatch.setattr(demo_store, "versions", slow_versions)
         await press(pilot, "down", "down")  # dataset, mnist-raw
-        await pilot.press("enter", "down", "down", "enter")
+        fast(app, "enter", "down", "down", "enter")
+        # all four handled while the versions are held back: the cursor waits on "loading…" with them
+        assert await wait_until(pilot, lambda: tree._collections[("demo", "mnist-raw")].pending_select, timeout=5)
         assert isinstance(tree.cursor_node.data, PlaceholderItem)
         gate.set()
         await settle(pilot)

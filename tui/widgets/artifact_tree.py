@@ -186,7 +186,7 @@ class ArtifactTree(Tree[Any]):
         super().__init__(Text("store"), id=id)
         self.show_root = False
         self.guide_depth = 2
-        self.auto_expand = True
+        self.auto_expand = False  # enter expands at once instead (action_select_cursor)
         self._catalog: dict[str, list[Any]] = {}
         self._collections: dict[tuple[str, str], _Collection] = {}
         self._alias_hits: set[tuple[str, str]] = set()  # collections holding the filter text as an alias
@@ -566,8 +566,9 @@ class ArtifactTree(Tree[Any]):
         if node is None or not isinstance(node.data, PlaceholderItem) or node.parent is None:
             return None
         data = node.parent.data
-        state = self._collections.get((data.project, data.name))
-        return state if state is not None and state.loading else None
+        # Not `state.loading`: keys run as bindings straight from the app's queue, possibly before the tree has
+        # handled the expansion that sets it. The placeholder row lasts exactly until the versions arrive.
+        return self._collections.get((data.project, data.name))
 
     def action_cursor_down(self) -> None:
         state = self._loading_row()
@@ -588,6 +589,11 @@ class ArtifactTree(Tree[Any]):
         if state is not None:
             state.pending_select = True
             return
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            # Now, not when the tree handles its NodeSelected (Textual's auto_expand): keys typed right after
+            # enter run first, and would walk over the rows it is about to open.
+            node.toggle()
         super().action_select_cursor()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
