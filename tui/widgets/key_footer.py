@@ -104,7 +104,7 @@ class KeyFooter(Footer):
         if not self._bindings_ready:
             return
         width = self.size.width or self.app.size.width
-        if self.screen.is_current or self._shown is None or width != self._laid_out_for:
+        if self.app.screen is self.screen or self._shown is None or width != self._laid_out_for:
             self._shown = fit(*self.items(), width)
         self._laid_out_for = width
         for item in self._shown:
@@ -113,7 +113,7 @@ class KeyFooter(Footer):
 
     def bindings_changed(self, screen) -> None:
         # A screen under a dialog or the palette keeps its row: the keys there are the dialog's, not its own.
-        if self.screen.is_current:
+        if self.app.screen is self.screen:
             super().bindings_changed(screen)
 
     def on_resize(self) -> None:
