@@ -52,7 +52,6 @@ class BindingCommands(Provider):
     def _commands(self):
         seen = set()
         own, widgets = [], []
-
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.description in seen or not active.enabled:
@@ -65,7 +64,7 @@ class BindingCommands(Provider):
             (own if mine else widgets).append(command)
         system = [(name, help_text, callback) for name, help_text, callback, discover
                   in self.app.get_system_commands(self.screen) if discover and name not in seen]
-        return own + sorted(system) + widgets
+        return own + sorted(system, key=lambda command: command[0]) + widgets
 
     async def discover(self) -> Hits:
         for name, help_text, command in self._commands():
