@@ -2,7 +2,17 @@
 
 Small on purpose: styling lives in `styles/`, each screen in `screens/`. To add a feature, add a screen and a
 binding here or on a screen; the command palette lists every binding of the current screen by itself
-(`BindingCommands`), so nothing else needs registering.
+(`BindingCommands`: the screen's and the app's actions first, then Textual's own, then the cursor keys of the
+focused widget), so nothing else needs registering.
+
+What the footer shows at 80 columns (every screen and dialog yields `tui.widgets.key_footer.KeyFooter`):
+`?` first, always, then as many of the screen's keys as fit whole, in order of importance (the focused widget's,
+the screen's, then the app's `q r w ^r`), then `^p palette` if there is room. A key that does not fit is left
+out, never cut; `?` lists every key and `ctrl+p` runs any action by name. Where a text field has focus `?` is a
+character, so the footer pins `f1 Keys` instead (`f1` opens the keys list on any screen or dialog).
+
+Notifications stay short and few: a new one replaces those shown of the same or a lower severity (an error is not
+hidden by a later "Refreshing…"), and a title is folded into the message's one line.
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+from textual.notifications import Notify
+from textual.screen import Screen
 
 import core
 from tui.format import utc_now
@@ -25,20 +38,33 @@ from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
 
 
+def declared_here(node: Any) -> set[str]:
+    """The actions bound by this project's own classes of `node` (not Textual's focus, copy and cursor keys)."""
+    return {binding.action for cls in type(node).__mro__ if cls.__module__.startswith("tui.")
+            for binding in cls.__dict__.get("BINDINGS", ()) if isinstance(binding, Binding)}
+
+
 class BindingCommands(Provider):
-    """Every binding of the screen the palette was opened on, by its description (and key)."""
+    """The palette's commands, in the order a person wants them: the actions of the screen the palette was
+    opened on and of the app (by description, with their key), then Textual's own (theme, screenshot, ...), then
+    the focused widget's cursor and scroll keys."""
 
     def _commands(self):
         seen = set()
+        own, widgets = [], []
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.description in seen or not active.enabled:
                 continue
             seen.add(binding.description)
             key = self.app.get_key_display(binding)
-            yield binding.description, binding.tooltip or f"key: {key}", partial(
-                self.app.run_action, binding.action, active.node
-            )
+            command = (binding.description, binding.tooltip or f"key: {key}",
+                       partial(self.app.run_action, binding.action, active.node))
+            mine = binding.show or binding.action in declared_here(active.node)
+            (own if mine else widgets).append(command)
+        system = [(name, help_text, callback) for name, help_text, callback, discover
+                  in self.app.get_system_commands(self.screen) if discover and name not in seen]
+        return own + sorted(system, key=lambda command: command[0]) + widgets
 
     async def discover(self) -> Hits:
         for name, help_text, command in self._commands():
@@ -52,6 +78,9 @@ class BindingCommands(Provider):
                 yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
 
 
+SEVERITY = {"information": 0, "warning": 1, "error": 2}
+
+
 class ArtifactsApp(App[None]):
     """Explore a store's projects, artifacts, versions, aliases and runs from the keyboard."""
 
@@ -62,10 +91,12 @@ class ArtifactsApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("r", "launch", "Run…", tooltip="Launch a pipeline stage or the whole pipeline"),
         Binding("w", "runner", "Runner", tooltip="Live progress, loss charts and logs of runs"),
-        Binding("question_mark", "help", "Keys", key_display="?"),
+        # Priority, so that `?` lists the keys in dialogs too; `check_action` lets it through to a text field.
+        Binding("question_mark", "help", "Keys", key_display="?", priority=True),
+        Binding("f1", "help_anywhere", "Keys", show=False, priority=True),
         Binding("ctrl+r", "refresh_store", "Refresh", tooltip="Fetch everything again (a W&B server's caches too)"),
     ]
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    COMMANDS = {BindingCommands}  # Textual's system commands come through it too, after the app's own
 
     def __init__(
         self,
@@ -118,6 +149,37 @@ class ArtifactsApp(App[None]):
                 screen.refresh_data()
         self.notify("Refreshing…", timeout=2)
 
+    def get_system_commands(self, screen: Screen):
+        # Textual's "Keys" (a help panel) and "Quit" (without asking) stand beside ours: only ours are offered.
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit"):
+                yield command
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            # `?` is a character where a text field has focus, and closes the keys list itself
+            focused = self.screen.focused
+            typed = focused is not None and focused.check_consume_key("question_mark", "?")
+            return not typed and not isinstance(self.screen, HelpScreen)
+        return True
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_help_anywhere(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.action_help()
+
+    def _on_notify(self, event: Notify) -> None:
+        """One line per notification, and no stack of them: the new one replaces those of its severity or lower."""
+        new = event.notification
+        if new.title:
+            new.message = f"{escape(new.title) if new.markup else new.title}: {new.message}"
+            new.title = ""
+        for old in list(self._notifications):
+            if SEVERITY.get(old.severity, 0) <= SEVERITY.get(new.severity, 0):
+                self._unnotify(old, refresh=False)
+        super()._on_notify(event)

@@ -21,6 +21,11 @@ def lineage_view(app) -> LineageView:
     return app.screen.query_one(LineageView)
 
 
+def status(app) -> str:
+    """The status line under the graph: the cursor's node first, then the level and the focus."""
+    return str(app.screen.query_one("#lineage-status").render()).strip()
+
+
 def cursor_text(app) -> str:
     view = lineage_view(app)
     return view.graph.nodes[view.cursor].text
@@ -108,7 +113,7 @@ async def test_navigate_expand_collapse_explode_and_focus(store, make_app):
         await move_to(pilot, "convnet:v0 (latest)", "up")
         await press(pilot, "f")
         text = screen_text(app)
-        assert "focus on convnet:v0 (latest)" in text
+        assert status(app).startswith("convnet:v0 (latest)") and status(app).endswith("focus here")
         assert "(initialize:bold-cloud-3)" in text and "(report:dry-dew-7)" in text and "(load-data" in text
         assert all(n.kind != "more" for n in lineage_view(app).graph.nodes.values())
         await press(pilot, "f")
@@ -250,7 +255,7 @@ async def test_opens_focused_on_the_selected_version_and_jumps_back(store, make_
         assert isinstance(app.screen, LineageScreen)
         text = screen_text(app)
         assert cursor_text(app) == "mnist-preprocess:v0 (latest)"
-        assert "focus on mnist-preprocess:v0 (latest)" in text
+        assert status(app).startswith("mnist-preprocess:v0 (latest)") and status(app).endswith("focus here")
         for box in ("[mnist-raw:v0 (latest)]", "(preprocess-data:misty-river-2)", "(train:quiet-wave-4)",
                     "(report:calm-sun-5)", "[trained-model:v1 (best, latest)]"):
             assert box in text

@@ -26,6 +26,7 @@ from tui.format import describe_error
 from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreCalls
 from tui.widgets.alias_badges import alias_badges, badge
+from tui.widgets.key_footer import KeyFooter
 
 
 class AliasValidator(Validator):
@@ -70,6 +71,7 @@ class AddAliasDialog(StoreCalls, ModalScreen[str | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Add", variant="primary", id="confirm", disabled=True)
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -174,6 +176,7 @@ class RemoveAliasDialog(ModalScreen[str | None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Remove", variant="error", id="confirm")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)

@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.widgets import Header, Input, Static, Tree
 
 from core import default_home
 from core.errors import ArtifactsError
@@ -37,6 +37,7 @@ from tui.widgets.artifact_tree import (
     split_ref,
 )
 from tui.widgets.file_table import VERIFY_BYTES
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.version_details import VersionDetails, VersionOverview
 
 PAGE = 200  # versions per page of a collection
@@ -116,8 +117,11 @@ class ExplorerScreen(StoreScreen):
         Binding("2", "tab('metadata')", "Metadata tab", show=False),
         Binding("3", "tab('files')", "Files tab", show=False),
         Binding("4", "tab('diff')", "Diff tab", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "back", "Back to the tree / clear the filter", show=False),
         Binding("t", "tutorial", "Tutorial", tooltip="Run the tutorial pipeline on the digits dataset now"),
+        # Where a key above is unavailable (`check_action` False or None), the same key lands here and says why
+        # instead of doing nothing.
+        *[Binding(key, f"explain('{key}')", show=False) for key in ("a", "d", "u", "slash", "l", "R", "t")],
     ]
 
     def __init__(self, store: Any) -> None:
@@ -131,11 +135,12 @@ class ExplorerScreen(StoreScreen):
         yield Header()
         with Horizontal(id="explorer-body"):
             with Vertical(id="tree-pane"):
-                yield Input(placeholder="filter: project, type or name", id="tree-filter")
+                yield Static(Text("Artifacts"), id="tree-title", classes="pane-title")
+                yield Input(placeholder="filter: project, type or name (esc clears)", id="tree-filter")
                 yield ArtifactTree(id="artifact-tree")
             yield VersionDetails(id="version-details")
         yield Static(id="empty-store")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def tree(self) -> ArtifactTree:
@@ -318,11 +323,25 @@ class ExplorerScreen(StoreScreen):
     # ----- aliases -------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "undo":
-            return True if self.aliases.can_undo else None
+        empty = self.has_class("-empty-store")
         if action == "tutorial":  # the empty store's one-key start; hidden once there is something to explore
-            return self.has_class("-empty-store")
+            return empty
+        if action in ("add_alias", "remove_alias", "filter", "lineage", "runs"):
+            return not empty  # nothing to act on: the footer keeps the room for `t` and `r`
+        if action == "undo":  # shown dimmed while there is nothing to undo; pressed, it says so
+            return False if empty else (True if self.aliases.can_undo else None)
         return True
+
+    def action_explain(self, key: str) -> None:
+        """What a key the footer does not offer now would need."""
+        if self.has_class("-empty-store") and key != "t":
+            self.notify("The store is empty: t runs the tutorial pipeline, r picks a stage to run.", markup=False)
+        elif key == "t":
+            self.notify("t starts the tutorial only on an empty store; r launches any stage (or the whole "
+                        "pipeline) here.", markup=False)
+        elif key == "u":
+            self.notify("Nothing to undo: u takes back the alias changes made in this window, newest first.",
+                        markup=False)
 
     def action_tutorial(self) -> None:
         self.app.action_tutorial()
@@ -395,6 +414,13 @@ class ExplorerScreen(StoreScreen):
     def _filter_submitted(self) -> None:
         self.tree.focus()
 
+    def action_back(self) -> None:
+        """Escape: from the details back to the tree; in the tree, clear the filter."""
+        if not self.tree.has_focus and self.details.has_focus_within:
+            self.tree.focus()
+        else:
+            self.action_clear_filter()
+
     def action_clear_filter(self) -> None:
         if self.has_class("-filtering"):
             self.query_one("#tree-filter", Input).value = ""
@@ -417,6 +443,11 @@ class ExplorerScreen(StoreScreen):
             self.notify(safe_str(message), title="Clipboard", severity=severity, markup=False, timeout=5)
 
         self.fetch("clipboard", tmux_clipboard_off, tell, on_error=lambda _error: tell(False))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        """Enter on a version: into its details (the Overview's runs, the Metadata tree, the Files table...)."""
+        if isinstance(event.node.data, VersionItem):
+            self.details.focus_content()
 
     def action_tab(self, tab: str) -> None:
         self.details.show_tab(tab)

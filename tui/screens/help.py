@@ -1,6 +1,7 @@
-"""`?`: every key that works on the screen underneath, read from its live bindings (so it never goes stale),
-the keys of its panes that work once they have focus (widgets that name themselves with `HELP_SCOPE`, e.g. the
-Files tab's enter and s), plus the keys every screen shares."""
+"""`?` (or `f1`): every key that works on the screen or dialog underneath, read from its live bindings (so it
+never goes stale), the keys of its panes that work once they have focus (widgets that name themselves with
+`HELP_SCOPE`, e.g. the Files tab's enter and s), plus the keys every screen shares. The footer shows only what fits
+in one row; this is the whole list."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.widgets.key_footer import KeyFooter
+
 COMMON_KEYS = [
     ("up/down", "move the cursor"),
     ("enter", "open, expand or choose"),
     ("space", "expand or collapse a tree row"),
-    ("tab / shift+tab", "move between panes"),
+    ("tab / shift+tab", "move between panes (the focused one's title is drawn reversed)"),
+    ("f1", "this list, also where ? is typed into a text field"),
     ("ctrl+p", "command palette: every action by name"),
     ("escape", "close a dialog or this help"),
 ]
@@ -66,8 +70,8 @@ class HelpScreen(ModalScreen[None]):
     """The keys of `screen`, in a box over it."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("question_mark", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", key_display="?/esc"),  # pinned first in the footer
+        Binding("escape", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),
     ]
 
@@ -80,6 +84,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(f"Keys: {self._under.title or self._under.__class__.__name__}", style="bold"),
                          id="dialog-title")
             yield Static(key_table(self._under), id="help-keys")
+        yield KeyFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

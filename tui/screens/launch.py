@@ -41,6 +41,7 @@ from tui.runner.launch_request import (
 )
 from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreCalls
+from tui.widgets.key_footer import KeyFooter
 
 __all__ = ["LaunchScreen", "input_choices"]
 
@@ -132,6 +133,7 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
             with Horizontal(id="launch-buttons"):
                 yield Button("Start", variant="primary", compact=True, id="launch-start")
                 yield Button("Cancel", compact=True, id="launch-cancel")
+        yield KeyFooter()
 
     @staticmethod
     def _int_input(name: str, value: int) -> Input:

@@ -19,7 +19,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from core.lineage.build import build_graph, version_ref_id
 from core.lineage.graph import (
@@ -29,6 +29,7 @@ from core.lineage.layout import LR, TB, layout
 from core.lineage.render import render_rows
 from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.lineage_view import LineageView
 
 TYPE, VERSIONS = "type", "version"
@@ -73,6 +74,43 @@ def resolve(graph: Graph, node_id: str | None) -> str | None:
     return members[-1] if members else None
 
 
+def status_line(name: str | None, kind: str, level: str, focus_on: str | None, focus_here: bool,
+                width: int) -> Text:
+    """One line, never cut at the edge: the node under the cursor first (what the arrows are on), then the level,
+    then the focus. Where it does not fit, the focus loses its name, then the node its kind, then the name its
+    end ("…")."""
+    def line(with_kind: bool, focus_named: bool) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if name is not None:
+            text.append_text(safe_text(name, "bold"))
+            if with_kind:
+                text.append(f" ({kind})", style="dim")
+            text.append(" · ")
+        text.append(level, style="bold")
+        if focus_on is not None:
+            if focus_here:
+                text.append(" · focus here")
+            elif focus_named:
+                text.append(" · focus on ")
+                text.append_text(safe_text(focus_on))
+            else:
+                text.append(" · focused (f: all)")
+        return text
+
+    for with_kind, focus_named in ((True, True), (True, False), (False, False)):
+        text = line(with_kind, focus_named)
+        if text.cell_len <= width:
+            return text
+    tail = line(False, False)
+    if name is not None:  # cut the name, keep what follows it
+        rest = tail.cell_len - len(safe_text(name))
+        shown = safe_text(name, "bold")
+        shown.truncate(max(width - rest, 2), overflow="ellipsis")
+        tail = Text.assemble(shown, tail[len(safe_text(name)):], no_wrap=True, overflow="ellipsis", end="")
+    tail.truncate(max(width, 1), overflow="ellipsis")
+    return tail
+
+
 class LineageScreen(StoreScreen):
     """The lineage graph of one project; `focus` ("project/name:vN") opens it around that version."""
 
@@ -113,7 +151,7 @@ class LineageScreen(StoreScreen):
         yield Header()
         yield LineageView(id="lineage-view")
         yield Static(id="lineage-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def graph_view(self) -> LineageView:
@@ -166,20 +204,14 @@ class LineageScreen(StoreScreen):
             status.update(Text("No runs or artifacts in this project yet: the graph appears once a run logs or uses "
                                "an artifact.", style="italic"))
             return
-        parts = [("Types" if self.level == TYPE else "Versions", "bold")]
-        if self.center is not None:
-            center = resolve(view_.graph, self.center)
-            parts += [(" · focus on ", ""), safe_text(view_.graph.nodes[center].text) if center else ("?", "")]
         node = view_.graph.nodes.get(view_.cursor or "")
-        if node is not None:
-            parts += [(" · ", ""), safe_text(node.text, "bold"), (f" ({KIND_WORDS.get(node.kind, node.kind)})", "dim")]
-        text = Text()
-        for part in parts:
-            if isinstance(part, Text):
-                text.append_text(part)
-            else:
-                text.append(part[0], part[1])
-        status.update(text)
+        center = resolve(view_.graph, self.center) if self.center is not None else None
+        width = (status.size.width or self.app.size.width) - 2  # its padding
+        status.update(status_line(
+            node.text if node is not None else None, KIND_WORDS.get(node.kind, node.kind) if node else "",
+            "Types" if self.level == TYPE else "Versions",
+            None if self.center is None else (view_.graph.nodes[center].text if center else "?"),
+            center is not None and node is not None and center == node.id, width))
 
     # ----- actions -------------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 
 from tui.runner.job_view import Job
 from tui.safe import safe_text
+from tui.widgets.key_footer import KeyFooter
 
 __all__ = ["QuitConfirmScreen"]
 
@@ -50,6 +51,7 @@ class QuitConfirmScreen(ModalScreen["str | None"]):
                 yield Button("Stay (esc)", compact=True, id="quit-stay")
                 yield Button("Quit, leave running (l)", variant="primary", compact=True, id="quit-leave")
                 yield Button("Cancel runs and quit (c)", variant="error", compact=True, id="quit-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#quit-leave", Button).focus()

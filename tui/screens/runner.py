@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header
+from textual.widgets import ContentSwitcher, DataTable, Header
 
 from tui.runner.launch_request import LaunchRequest
 from tui.runner.job_view import HERE, Job, is_image_value
@@ -30,6 +30,7 @@ from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreCalls
 from tui.screens.launch import LaunchScreen
 from tui.widgets.image_grid import ImageGrid, Tile, load_tiles
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_log import RunLog
 from tui.widgets.run_progress import RunProgress
@@ -101,7 +102,7 @@ class RunnerScreen(StoreCalls, Screen):
                 yield RunLog(id="runner-log")
             with VerticalScroll(id=EXAMPLES):
                 yield ImageGrid(id="runner-images")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.jobs.app is None:

@@ -12,12 +12,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tui.messages import JumpToVersion
 from tui.safe import safe_str
 from tui.screens.base import StoreScreen
 from tui.screens.lineage import LineageScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.run_details import RunDetails, RunOverview
 from tui.widgets.run_table import RunTable
 
@@ -68,7 +69,7 @@ class RunsScreen(StoreScreen):
             yield RunTable(id="run-table")
             yield Static(id="runs-empty")
             yield RunDetails(id="run-details")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RunTable).focus()

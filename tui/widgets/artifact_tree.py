@@ -4,6 +4,12 @@ The tree never calls the store. The screen hands it the catalog (`set_catalog`) 
 (`show_versions`); the tree asks for more through messages (`CollectionOpened`, `PageRequested`) so that a
 collection of thousands of versions loads a page at a time in a worker, never blocking the UI. Updates are merged
 into the existing nodes (nothing is rebuilt), so a live refresh keeps the cursor on the node it was on.
+
+At any width a version row keeps its number, size and age and shows only whole alias badges, then `+N` for those
+that did not fit (`render_label` fits them to the row). Ages are redrawn on a slow timer from the versions already
+loaded (no store read). A filter parks the collections it hides, with their loaded versions and whether they were
+open, and clearing it brings them back as they were, cursor included. Cursor moves made on a collection's
+"loading…" row are kept and applied when its versions arrive.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.safe import join_text, safe_text
 from tui import format as formatting
-from tui.widgets.alias_badges import alias_badges
+from tui.widgets.alias_badges import alias_badges, badge
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class _Collection:
     loading: bool = False
     versions: dict[int, TreeNode] = field(default_factory=dict)
     objects: dict[int, Any] = field(default_factory=dict)
+    pending_down: int = 0          # downs pressed on the "loading…" row, applied when the versions arrive
+    pending_select: bool = False   # and enter
 
     @property
     def low(self) -> int:
@@ -85,16 +93,51 @@ class _Collection:
 
 
 BADGE_MAX = 12  # characters of an alias shown in a tree row (the overview shows it whole)
+SHORTEST_BADGE = 4  # letters of a shortened badge ("prod…"): fewer, and `+N` says it better
+AGE_REFRESH_S = 30.0  # how often the ages in version rows are redrawn ("3m" becomes "4m")
 
 
-def version_label(version: Any, now) -> Text:
-    """`vN`, size and age (dimmed), then the alias badges: a narrow pane cuts badges, never the size or age."""
+def version_label(version: Any, now, room: int | None = None) -> Text:
+    """`vN`, size and age (dimmed), then the alias badges. With `room` (cells), the badges that fit whole, one
+    more shortened with "…" when at least a few letters fit, then `+N` for the rest: the size and age always show,
+    and a badge never loses its end to the row's edge."""
     label = Text(f"v{version.index}", style="bold")
     label.append(f" {formatting.human_size(version.size)} · {formatting.age(version.created_at, now)}", style="dim")
-    if version.aliases:
+    if not version.aliases:
+        return label
+    ordered = [a for a in version.aliases if a != "latest"] + [a for a in version.aliases if a == "latest"]
+    if room is None:
         label.append(" ")
-        label.append_text(alias_badges(version.aliases, max_length=BADGE_MAX))
+        label.append_text(alias_badges(ordered, max_length=BADGE_MAX))
+        return label
+    label.append_text(fit_badges(ordered, room - label.cell_len))
     return label
+
+
+def fit_badges(aliases: list[str], room: int) -> Text:
+    """" badge badge +N" in at most `room` cells (possibly empty)."""
+
+    def more(count: int) -> str:
+        return f" +{count}" if count else ""
+
+    for whole in range(len(aliases), -1, -1):
+        text = Text()
+        for alias in aliases[:whole]:
+            text.append(" ")
+            text.append_text(badge(alias, BADGE_MAX))
+        rest = len(aliases) - whole
+        if text.cell_len + len(more(rest)) > room:
+            continue
+        if rest:  # the next alias, shortened, in what is left (" " + " ab… " needs its letters + 3 cells)
+            letters = min(BADGE_MAX, room - text.cell_len - len(more(rest - 1)) - 3)
+            if letters >= SHORTEST_BADGE:
+                text.append(" ")
+                text.append_text(badge(aliases[whole], letters))
+                rest -= 1
+        if rest:
+            text.append(more(rest), style="dim")
+        return text
+    return Text()
 
 
 def split_ref(ref: str) -> tuple[str, str, int]:
@@ -143,11 +186,17 @@ class ArtifactTree(Tree[Any]):
         super().__init__(Text("store"), id=id)
         self.show_root = False
         self.guide_depth = 2
-        self.auto_expand = True
+        self.auto_expand = False  # enter expands at once instead (action_select_cursor)
         self._catalog: dict[str, list[Any]] = {}
         self._collections: dict[tuple[str, str], _Collection] = {}
         self._alias_hits: set[tuple[str, str]] = set()  # collections holding the filter text as an alias
-        self._before_filter: TreeNode | None = None     # where the cursor was when filtering started
+        self._before_filter: Any = None                 # the row (its data) the cursor was on when filtering began
+        self._filter_left: Any = None                   # the row the filter itself last put the cursor on
+        self._parked: dict[tuple[str, str], tuple[_Collection, bool]] = {}  # hidden by the filter: (state, open)
+        self._now = None                                # the time the version rows' ages were computed for
+
+    def on_mount(self) -> None:
+        self.set_interval(AGE_REFRESH_S, self.refresh_ages)
 
     # ----- what the screen calls -------------------------------------------------------------------------------
 
@@ -167,12 +216,14 @@ class ArtifactTree(Tree[Any]):
             return
         state.total = total
         state.loading = False
+        cursor = self.cursor_node
+        on_placeholder = cursor is not None and cursor.parent is state.node and isinstance(cursor.data,
+                                                                                            PlaceholderItem)
         for placeholder in [c for c in state.node.children if isinstance(c.data, PlaceholderItem)]:
             placeholder.remove()
-        cursor = self.cursor_node
         on_more_row = cursor is not None and cursor.data == MoreItem(project, name)
         first_older: TreeNode | None = None
-        now = self.app.clock()
+        now = self._now = self.app.clock()
         for version in sorted(versions, key=lambda v: v.index, reverse=True):
             label = version_label(version, now)
             state.objects[version.index] = version
@@ -193,8 +244,39 @@ class ArtifactTree(Tree[Any]):
             # The user walked onto "older versions": leave the cursor on the first row of the page it loaded
             # (staying on the row, now further down, would load the next page too, and the next).
             self._put_cursor(first_older)
+        elif on_placeholder and state.node.children:
+            # The cursor waited on "loading…" (the first version's row): the keys pressed meanwhile apply now.
+            rows = state.node.children
+            target = rows[min(state.pending_down, len(rows) - 1)]
+            select, state.pending_down, state.pending_select = state.pending_select, 0, False
+            self._put_cursor(target)
+            if select:
+                self.post_message(Tree.NodeSelected(target))
         else:
             self._rebuild_keep_cursor()
+
+    def refresh_ages(self) -> None:
+        """Redraw the version rows' ages for the clock's time now, from the versions already loaded."""
+        now = self._now = self.app.clock()
+        for state in self._collections.values():
+            for index, node in state.versions.items():
+                label = version_label(state.objects[index], now)
+                if node.label != label:
+                    node.set_label(label)
+
+    def render_label(self, node: TreeNode, base_style, style) -> Text:
+        data = node.data
+        if isinstance(data, VersionItem) and self._now is not None:
+            version = self.version(data)
+            if version is not None and version.aliases:
+                depth, parent = 0, node.parent
+                while parent is not None and not parent.is_root:
+                    depth, parent = depth + 1, parent.parent
+                room = self.scrollable_content_region.width - depth * self.guide_depth
+                label = version_label(version, self._now, room)
+                label.stylize(style)
+                return label
+        return super().render_label(node, base_style, style)
 
     def loaded_collections(self) -> list[tuple[str, str, int]]:
         """(project, name, lowest loaded index) of every collection with versions on screen, for a refresh."""
@@ -242,8 +324,11 @@ class ArtifactTree(Tree[Any]):
     def set_alias_hits(self, text: str, hits: set[tuple[str, str]]) -> None:
         """The collections in which some version holds alias `text` (found by the screen in the store)."""
         if text == self.filter_text and hits != self._alias_hits:
+            moved = self._user_moved()
             self._alias_hits = hits
             self._sync_catalog()
+            if not moved:
+                self._note_filter_cursor()
 
     def _matches(self, project: str, collection: Any) -> bool:
         needle = self.filter_text.casefold()
@@ -254,6 +339,8 @@ class ArtifactTree(Tree[Any]):
         if (project, collection.name) in self._alias_hits:
             return True
         state = self._collections.get((project, collection.name))
+        if state is None and (project, collection.name) in self._parked:
+            state = self._parked[(project, collection.name)][0]
         return state is not None and any(
             needle in alias.casefold() for version in state.objects.values() for alias in version.aliases
         )
@@ -285,7 +372,8 @@ class ArtifactTree(Tree[Any]):
                     state = self._collections.get(key)
                     if state is None or state.node is not node:
                         state = self._collections[key] = _Collection(node)
-                        node.add_leaf(Text("loading…", style="dim italic"), PlaceholderItem())
+                        if not self._unpark(key, state):
+                            node.add_leaf(Text("loading…", style="dim italic"), PlaceholderItem())
                     if not state.loaded:
                         state.total = counts[node.data.name]
                     self._set_collection_label(state)
@@ -294,8 +382,52 @@ class ArtifactTree(Tree[Any]):
             self.root.add_leaf(label, NoMatchItem())
         live = {id(c) for p in self.root.children for t in p.children for c in t.children}
         for key in [k for k, s in self._collections.items() if id(s.node) not in live]:
-            del self._collections[key]
+            state = self._collections.pop(key)
+            if self.filter_text and state.loaded:
+                self._parked[key] = (state, state.node.is_expanded)
+        if not self.filter_text:
+            self._parked.clear()
         self._rebuild_keep_cursor()
+
+    def _note_filter_cursor(self) -> None:
+        """Remember where the filter put the cursor: a different row at clearing time is one the user chose."""
+        self._filter_left = self.cursor_node.data if self.cursor_node is not None else None
+
+    def _unpark(self, key: tuple[str, str], state: _Collection) -> bool:
+        """Give a collection the filter had hidden back its loaded versions and its open state, with no store
+        read (a live refresh brings any change since)."""
+        parked = self._parked.pop(key, None)
+        if parked is None:
+            return False
+        old, was_open = parked
+        project, name = key
+        now = self._now or self.app.clock()
+        state.total, state.loaded, state.objects = old.total, True, dict(old.objects)
+        for index in sorted(state.objects, reverse=True):
+            state.versions[index] = state.node.add_leaf(version_label(state.objects[index], now),
+                                                        VersionItem(project, name, index))
+        self._sync_more_row(state)
+        if was_open:
+            node: TreeNode | None = state.node
+            while node is not None and not node.is_root:
+                node.expand()
+                node = node.parent
+        return True
+
+    def _node_for(self, data: Any) -> TreeNode | None:
+        """The row showing `data` now (rows are re-created when a filter hides and shows them again)."""
+        if isinstance(data, (VersionItem, CollectionItem)):
+            state = self._collections.get((data.project, data.name))
+            if state is None:
+                return None
+            return state.versions.get(data.index) if isinstance(data, VersionItem) else state.node
+        for project in self.root.children:
+            if project.data == data:
+                return project
+            for type_node in project.children:
+                if type_node.data == data:
+                    return type_node
+        return None
 
     def _sync_children(self, parent: TreeNode, wanted: list[tuple[Any, Text | None]], *, expand: bool) -> list[TreeNode]:
         """Make `parent`'s children be `wanted` (data, label) in order, keeping the nodes that stay."""
@@ -403,18 +535,66 @@ class ArtifactTree(Tree[Any]):
 
     def watch_filter_text(self, old: str, new: str) -> None:
         if not old and new:
-            self._before_filter = self.cursor_node
+            self._before_filter = self.cursor_node.data if self.cursor_node is not None else None
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
+        moved = bool(old) and self._user_moved()
         if not new:
             self._alias_hits = set()
         self._sync_catalog()
+        if new and not moved:
+            self._note_filter_cursor()
         if not new:
-            # back from a filter: the cursor returns to the row it was on (or the first row), never nowhere
-            before, self._before_filter = self._before_filter, None
-            if before is None or before.id not in self._tree_nodes or self._hidden(before):
-                before = self.cursor_node or (self.get_node_at_line(0) if self.last_line >= 0 else None)
-            if before is not None:
-                self._put_cursor(before)
-                self.post_message(Tree.NodeHighlighted(before))  # the details follow even if the line is unchanged
+            # Back from a filter: the cursor stays on a row the user went to while filtering, else returns to
+            # the row it was on before (or the first row), never nowhere.
+            before, self._before_filter, self._filter_left = self._before_filter, None, None
+            node = self._node_for(cursor if moved else before)
+            if node is None or self._hidden(node):
+                node = self.cursor_node or (self.get_node_at_line(0) if self.last_line >= 0 else None)
+            if node is not None:
+                self._put_cursor(node)
+                self.post_message(Tree.NodeHighlighted(node))  # the details follow even if the line is unchanged
+
+    def _user_moved(self) -> bool:
+        """Whether, while filtering, the cursor went to a row other than the one the filter left it on."""
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
+        return (cursor is not None and cursor != self._filter_left
+                and not isinstance(cursor, (NoMatchItem, PlaceholderItem)))
+
+    def _loading_row(self) -> _Collection | None:
+        """The collection whose "loading…" row the cursor is on, while its versions are on their way."""
+        node = self.cursor_node
+        if node is None or not isinstance(node.data, PlaceholderItem) or node.parent is None:
+            return None
+        data = node.parent.data
+        # Not `state.loading`: keys run as bindings straight from the app's queue, possibly before the tree has
+        # handled the expansion that sets it. The placeholder row lasts exactly until the versions arrive.
+        return self._collections.get((data.project, data.name))
+
+    def action_cursor_down(self) -> None:
+        state = self._loading_row()
+        if state is not None:
+            state.pending_down += 1
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        state = self._loading_row()
+        if state is not None and state.pending_down:
+            state.pending_down -= 1
+            return
+        super().action_cursor_up()
+
+    def action_select_cursor(self) -> None:
+        state = self._loading_row()
+        if state is not None:
+            state.pending_select = True
+            return
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            # Now, not when the tree handles its NodeSelected (Textual's auto_expand): keys typed right after
+            # enter run first, and would walk over the rows it is about to open.
+            node.toggle()
+        super().action_select_cursor()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         data = event.node.data

@@ -99,11 +99,13 @@ def values_grid(values: Mapping[str, Any] | None) -> Table | Text:
 
 
 def run_option(role: str, run: Any) -> Option:
-    text = Text(f"{role:<10}", style="dim")
+    """One run, on one line (the list cuts it with "…", never wraps it): role, name, state, then job type."""
+    text = Text(f"{role:<9} ", style="dim", no_wrap=True, overflow="ellipsis", end="")
     text.append_text(safe_text(run.name or run.id, "bold"))
-    text.append(" ")
-    text.append_text(safe_text(run.job_type or "", "italic"))
     text.append(f" {run.state}", style="dim")
+    if run.job_type:
+        text.append(" · ", style="dim")
+        text.append_text(safe_text(run.job_type, "italic"))
     return Option(text)
 
 
@@ -169,8 +171,11 @@ class VersionDetails(Vertical):
         for pane in (
             TabPane("Overview", VerticalScroll(
                 Static(id="overview-fields"),
-                Static(Text("Runs (enter to open)", style="bold"), id="overview-runs-title"),
-                OptionList(id="overview-runs"),
+                Vertical(
+                    Static(Text("Runs (enter opens one)", style="bold"), id="overview-runs-title"),
+                    OptionList(id="overview-runs"),
+                    id="overview-runs-box",
+                ),
                 Static(id="overview-run"),
                 id="overview-scroll",
             ), id="overview"),
@@ -195,6 +200,7 @@ class VersionDetails(Vertical):
         # The tabs are built when the first version is shown: the first screen of the app appears sooner.
         self._tabs: TabbedContent | None = None
         self._tab = "overview"
+        self._focus_wanted = False  # enter was pressed before the tabs existed: focus them once they do
         self.set_class(True, "-empty")
 
     @property
@@ -221,9 +227,37 @@ class VersionDetails(Vertical):
         if self._tabs is None:
             self._tabs = self._make_tabs(self._tab)
             self.mount(self._tabs)
-            self.call_after_refresh(lambda: self._render_tab(self.active_tab))
+            self.call_after_refresh(self._tabs_mounted)
             return
         self._render_tab(self.active_tab)
+
+    def _tabs_mounted(self) -> None:
+        from textual.widgets import Tabs
+
+        # Tab from the tree goes straight into the open tab's content (1-4 switch tabs; the mouse still can).
+        for tabs in self.query(Tabs):
+            tabs.can_focus = False
+        self._render_tab(self.active_tab)
+        if self._focus_wanted:
+            self.focus_content()
+
+    def focus_content(self) -> None:
+        """Focus what the open tab holds: the Overview's runs (the first highlighted), the Metadata tree, the
+        Files table, the Diff's version field. Before the first version is shown, once it is."""
+        if self._tabs is None or self._data is None or not self._tabs.is_mounted:
+            self._focus_wanted = True
+            return
+        self._focus_wanted = False
+        pane = self._tabs.get_pane(self.active_tab)
+        runs = pane.query("#overview-runs")
+        if runs and runs.first(OptionList).option_count and not runs.first(OptionList).get_option_at_index(0).disabled:
+            target = runs.first(OptionList)
+            if target.highlighted is None:
+                target.highlighted = 0
+        else:
+            target = next((w for w in pane.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
 
     def on_tabbed_content_tab_activated(self, event) -> None:
         event.stop()
@@ -260,8 +294,8 @@ class VersionDetails(Vertical):
             run_box.update(run_values(data.logged_by))
         if not runs.option_count:
             runs.add_option(Option(Text("no runs recorded", style="dim"), disabled=True))
-        elif highlighted is not None and highlighted < runs.option_count:
-            runs.highlighted = highlighted
+        else:  # a row is always highlighted, so enter opens one without a move first
+            runs.highlighted = highlighted if highlighted is not None and highlighted < runs.option_count else 0
 
     def show_files(self, states: Sequence[Any]) -> None:
         bad = sum(1 for s in states if s.blob in ("missing", "corrupt"))
