@@ -25,7 +25,9 @@ from core import names
 from core.errors import ArtifactsError, IntegrityError, NotFoundError, ValidationError
 from core.download import download
 from core.history_sampling import downsample
-from core.values import ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, Problem, RunInfo
+from core.values import (
+    ArtifactVersion, Collection, FileEntry, FileState, LineageEdge, LineageSummary, Problem, RunInfo,
+)
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
 from core.wandb_backend.convert import manifest_files, to_run, to_version, version_key
@@ -402,6 +404,12 @@ class WandbStore:
 
     def lineage_edges(self, project: str) -> list[LineageEdge]:
         return self.runs_side.lineage_edges(project)
+
+    def lineage_summary(self, project: str) -> LineageSummary:
+        """Derived from the versions and the runs' edges (the server has no aggregate query for it)."""
+        from core.lineage.build import summarize
+
+        return summarize(self, project)
 
     def media_path(self, run_id: str, relpath: str) -> Path:
         return self.runs_side.media_path(run_id, relpath)
