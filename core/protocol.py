@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from core.values import ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Problem, RunInfo
+    from core.values import (
+        ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Problem, RunInfo,
+    )
 
 
 @runtime_checkable
@@ -67,6 +69,7 @@ class ArtifactStore(VersionBackend, Protocol):
     def history(self, run_id: Any, after_step: int | None = None,
                 samples: int | None = None) -> list[dict]: ...  # samples: at most about that many, min/max kept
     def lineage_edges(self, project: str) -> list[LineageEdge]: ...
+    def lineage_summary(self, project: str) -> LineageSummary: ...  # version classes: the type-level lineage
     def media_path(self, run_id: str, relpath: str) -> Path: ...
 
     # aliases

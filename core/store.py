@@ -19,10 +19,12 @@ from core import maintenance
 from core.download import download, save_file
 from core.file_bytes import read_file
 from core.history_sampling import sampled_history
+from core.lineage_summary import lineage_summary
 from core.errors import NotFoundError, ValidationError
 from core.processes import HOST, process_alive, process_start  # noqa: F401 (writes and launches use them)
 from core.values import (
-    ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Link, Problem, RunInfo, utc,
+    ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Link, Problem,
+    RunInfo, utc,
 )
 
 HEARTBEAT_STALE_S = 60.0
@@ -298,6 +300,11 @@ class Store:
         )
         # the version's own project: a run may use an artifact of another project ("other/mnist-raw:v0")
         return [LineageEdge(r["run_id"], r["vproject"], r["name"], r["idx"], r["type"], r["direction"]) for r in rows]
+
+    def lineage_summary(self, project: str) -> LineageSummary:
+        """The project's lineage in aggregate (version classes and edge groups, core.lineage_summary): what the
+        type-level graph is drawn from, counted in SQL rather than read a version at a time."""
+        return lineage_summary(self.db, self._project_id(project, required=False))
 
     def media_path(self, run_id: str, relpath: str) -> Path:
         names.check_path(relpath)

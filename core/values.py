@@ -68,6 +68,35 @@ class LineageEdge:
 
 
 @dataclass(frozen=True)
+class VersionClass:
+    """Versions of one collection with the same lineage: logged by the same runs and used by the same runs (of the
+    project the summary is of). What the type-level lineage is built from without a row per version; the versions
+    of one class are interchangeable in the graph (same neighbours, same depth)."""
+
+    project: str
+    name: str
+    type: str
+    count: int
+    oldest: int                   # the lowest index among them (vN)
+    newest: int                   # the highest
+    first_at: datetime | None     # when the oldest was logged; None for a version of another project
+    last_at: datetime | None
+    logged_by: tuple[str, ...]    # run ids, sorted
+    used_by: tuple[str, ...]
+    foreign: bool = False         # of another project, reached through an edge of this project's runs
+
+
+@dataclass(frozen=True)
+class LineageSummary:
+    """The lineage of one project in aggregate: its version classes (ordered by `foreign`, project, name, oldest)
+    and, in the order `lineage_edges` would first name them, the (run id, project, collection, direction) pairs
+    that have edges."""
+
+    classes: tuple[VersionClass, ...]
+    edge_groups: tuple[tuple[str, str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Problem:
     version: str       # "project/name:vN"
     path: str

@@ -26,7 +26,9 @@ from core.errors import ArtifactsError, IntegrityError, NotFoundError, Validatio
 from core.download import download, save_file
 from core.file_bytes import find_entry, read_file
 from core.history_sampling import downsample
-from core.values import ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, Problem, RunInfo
+from core.values import (
+    ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Problem, RunInfo,
+)
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
 from core.wandb_backend.convert import manifest_files, to_run, to_version, version_key
@@ -415,6 +417,12 @@ class WandbStore:
 
     def lineage_edges(self, project: str) -> list[LineageEdge]:
         return self.runs_side.lineage_edges(project)
+
+    def lineage_summary(self, project: str) -> LineageSummary:
+        """Derived from the versions and the runs' edges (the server has no aggregate query for it)."""
+        from core.lineage.build import summarize
+
+        return summarize(self, project)
 
     def media_path(self, run_id: str, relpath: str) -> Path:
         return self.runs_side.media_path(run_id, relpath)

@@ -31,7 +31,8 @@ def make_app(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def make(store, **kwargs) -> ArtifactsApp:
-        kwargs.setdefault("clock", frozen_clock(store) if store.projects() else None)
+        if "clock" not in kwargs:  # not setdefault: frozen_clock reads every version (100k in the big stores)
+            kwargs["clock"] = frozen_clock(store) if store.projects() else None
         kwargs.setdefault("poll_interval", 0.5)
         return ArtifactsApp(store=store, **kwargs)
 

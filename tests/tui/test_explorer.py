@@ -135,7 +135,7 @@ async def test_big_collection_loads_in_pages(store, make_app, monkeypatch):
 
 
 @pytest.mark.slow
-async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monkeypatch):
+async def test_jump_loads_a_page_around_an_old_version(store, make_app, monkeypatch):
     monkeypatch.setattr("tui.screens.explorer.PAGE", 20)
     with core.init(project="big", job_type="log", store=store) as run:
         for i in range(45):
@@ -150,6 +150,38 @@ async def test_jump_loads_the_pages_down_to_an_old_version(store, make_app, monk
         tree = app.screen.query_one(ArtifactTree)
         assert tree.cursor_node.data.ref == "big/many:v3"
         assert "v3 of 45" in screen_text(app)
+
+
+@pytest.mark.slow
+async def test_jumps_keep_one_bounded_window_and_a_refresh_keeps_it(store, make_app, monkeypatch):
+    monkeypatch.setattr("tui.screens.explorer.PAGE", 20)
+    from tests.helpers.big_store import big_run, fill_versions
+    from tui.messages import JumpToVersion
+
+    fill_versions(store, big_run(store, "big"), "big", "many", 100)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree = app.screen.query_one(ArtifactTree)
+
+        def shown() -> list[int]:
+            rows = [tree.get_node_at_line(i).data for i in range(tree.last_line + 1)]
+            return [r.index for r in rows if isinstance(r, VersionItem)]
+
+        async def jump(ref: str) -> None:
+            app.screen.post_message(JumpToVersion(ref))
+            assert await wait_until(pilot, lambda: getattr(tree.cursor_node.data, "ref", "") == ref)
+            await settle(pilot)
+
+        await open_version(pilot, "big/many:v99")
+        await jump("big/many:v70")  # next to the newest page: the rows between are loaded, the window stays one
+        assert shown() == list(range(99, 59, -1))
+        await jump("big/many:v5")   # far from it: a page around v5 replaces it
+        assert shown() == list(range(14, -1, -1))
+        assert "… 85 newer versions (enter to load)" in tree_labels(app)
+        with core.init(project="big", job_type="log", store=store) as run:  # a new version: the window stays
+            log_version(run, "many", "dataset", {"f.txt": b"new"})
+        assert await wait_until(pilot, lambda: "… 86 newer versions (enter to load)" in tree_labels(app))
+        assert shown() == list(range(14, -1, -1)) and tree.cursor_node.data.ref == "big/many:v5"
 
 
 @pytest.mark.slow

@@ -61,20 +61,21 @@ def lineage_text(store, target: str, *, explode: bool = False, ascii: bool = Fal
     """The drawing `artifacts-tui lineage` prints (also what tests compare)."""
     # Here, not at the top: every subcommand imports this module, and only this one needs the graph code.
     from core.lineage import draw, focus, view
-    from core.lineage.build import build_graph
+    from core.lineage.build import build_graph, build_type_graph
     from core.lineage.graph import version_id
 
     project, _, ref = target.partition("/")
     names.check_project(project)
     if project not in store.projects():
         raise NotFoundError(f"no project {project!r} in {store.location} (see `artifacts-tui ls`)")
-    model = build_graph(store, project)
     if ref:
         version = store.artifact(target)
-        graph = focus(view(model, "version"), version_id(version.project, version.name, version.index),
-                      up=hops, down=hops)
-    else:
-        graph = view(model, "version" if explode else "type")
+        graph = focus(view(build_graph(store, project), "version"),
+                      version_id(version.project, version.name, version.index), up=hops, down=hops)
+    elif explode:
+        graph = view(build_graph(store, project), "version")
+    else:  # counted by the store: no version is read
+        graph = build_type_graph(store, project)
     if not graph.nodes:
         return f"No runs or artifacts in project {safe_str(project)} yet.\n"
     return draw(graph.map_labels(safe_str), width, ascii=ascii)

@@ -70,15 +70,28 @@ def load_catalog(store: Any) -> dict[str, list[Any]]:
     return {project: store.collections(project) for project in store.projects()}
 
 
-def load_page(store: Any, project: str, name: str, below: int | None, down_to: int | None = None):
-    """(versions, total): the page of versions just below index `below` (None: the newest), or every version
-    from `down_to` up to `below` when a jump needs an older one."""
+def load_page(store: Any, project: str, name: str, below: int | None = None, *, above: int | None = None,
+              around: int | None = None, window: tuple[int, int] | None = None):
+    """(versions, total): a page of versions, at most PAGE of them (1.5 PAGE for a jump next to `window`).
+
+    The page just below index `below` (None: the newest page), or from index `above` up, or the page a jump to
+    version `around` needs: the versions between it and the window [low, high) shown when it is close to it (so
+    the rows shown stay contiguous), else PAGE versions with it in the middle."""
     total = store.version_count(project, name)
-    top = total if below is None else min(below, total)
-    low = max(0, top - PAGE)
-    if down_to is not None:
-        low = max(0, min(low, down_to - PAGE // 2))
-    return store.versions(project, name, offset=low, limit=top - low), total
+    if above is not None:
+        low, high = above, above + PAGE
+    elif around is not None:
+        low, high = around - PAGE // 2, around + PAGE // 2
+        if window is not None and window[0] < window[1]:
+            if window[0] - PAGE <= around < window[0]:
+                high = window[0]
+            elif window[1] <= around < window[1] + PAGE:
+                low = window[1]
+    else:
+        high = total if below is None else below
+        low = high - PAGE
+    low, high = max(0, low), min(high, total)
+    return store.versions(project, name, offset=low, limit=max(high - low, 0)), total
 
 
 def alias_hits(store: Any, keys: list[tuple[str, str]], alias: str) -> set[tuple[str, str]]:
@@ -184,34 +197,34 @@ class ExplorerScreen(StoreScreen):
         text.append_text(safe_text(self.app.sub_title, "dim"))
         return text
 
-    def _load_versions(self, project: str, name: str, below: int | None = None, down_to: int | None = None,
-                       then=None) -> None:
+    def _load_versions(self, project: str, name: str, then=None, **where) -> None:
+        """Load a page of a collection (`load_page`'s `below`, `above`, `around`, `window`). One group per
+        collection: a newer request (a jump) supersedes a page still on its way."""
         def shown(result) -> None:
             versions, total = result
             self.tree.show_versions(project, name, versions, total)
             if then is not None:
                 then()
 
-        self.fetch(
-            f"versions:{project}/{name}:{below}:{down_to}",
-            lambda: load_page(self.store, project, name, below, down_to),
-            shown,
-            loading=None,
-        )
+        self.fetch(f"versions:{project}/{name}", lambda: load_page(self.store, project, name, **where), shown,
+                   loading=None)
 
     def refresh_data(self) -> None:
         self.fetch("catalog", lambda: load_catalog(self.store), self._catalog_loaded)
-        for project, name, low in self.tree.loaded_collections():
-            self._reload_range(project, name, low)
+        for project, name, low, high in self.tree.loaded_collections():
+            self._reload_range(project, name, low, high)
         if self._current is not None:
             self._load_details(self._current)
 
-    def _reload_range(self, project: str, name: str, low: int) -> None:
+    def _reload_range(self, project: str, name: str, low: int, high: int | None) -> None:
+        """Read the window [low, high) shown again (high None: up to the newest, new versions included)."""
         def read():
             total = self.store.version_count(project, name)
-            return self.store.versions(project, name, offset=low, limit=max(total - low, 0)), total
+            top = total if high is None else min(high, total)
+            return self.store.versions(project, name, offset=low, limit=max(top - low, 0)), total
 
-        self.fetch(f"refresh:{project}/{name}", read, lambda r: self.tree.show_versions(project, name, *r))
+        self.fetch(f"refresh:{project}/{name}", read,
+                   lambda r: self.tree.show_versions(project, name, *r, replace=False))
 
     # ----- tree events ---------------------------------------------------------------------------------------
 
@@ -220,6 +233,9 @@ class ExplorerScreen(StoreScreen):
 
     def on_artifact_tree_page_requested(self, event: ArtifactTree.PageRequested) -> None:
         self._load_versions(event.project, event.name, below=event.below)
+
+    def on_artifact_tree_newer_page_requested(self, event: ArtifactTree.NewerPageRequested) -> None:
+        self._load_versions(event.project, event.name, above=event.above)
 
     def on_artifact_tree_version_highlighted(self, event: ArtifactTree.VersionHighlighted) -> None:
         if event.item == self._current:
@@ -490,7 +506,7 @@ class ExplorerScreen(StoreScreen):
         self._jump(event.ref)
 
     def _jump(self, ref: str) -> None:
-        """Select version `ref` ("project/name:vN"), loading the pages down to it when needed."""
+        """Select version `ref` ("project/name:vN"), loading a page around it when it is not shown."""
         self._pending_jump = None
         tree = self.tree
         try:
@@ -501,10 +517,10 @@ class ExplorerScreen(StoreScreen):
         if tree.select_ref(ref):
             tree.focus()
             return
-        if not tree.expand_collection(project, name):
+        if not tree.expand_collection(project, name, page_coming=True):
             self._pending_jump = ref  # the catalog may not list it yet: try again when it is loaded
             return
         state = tree.collection_state(project, name)
-        below = None if state is None else state[0]
-        self._load_versions(project, name, below=below, down_to=index,
+        window = None if state is None else state[:2]
+        self._load_versions(project, name, around=index, window=window,
                             then=lambda: tree.select_ref(ref) and tree.focus())

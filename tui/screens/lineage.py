@@ -10,6 +10,9 @@ node, what Enter revealed of the nodes focus left out, and the cursor. Focus kee
 fits on the screen; a "+2 runs" node stands for the rest. The store is read in a worker, and so is the
 layout (a graph of thousands of versions takes a fraction of a second); every label goes through `tui.safe` before
 it is laid out. The graph refreshes live when the store changes, keeping the state and the cursor.
+
+The plain type level (nothing expanded) is drawn from the store's counts (`build_type_graph`), whatever the store
+holds; the version-level model is read only when a view needs versions (`e`, or a type expanded).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
-from core.lineage.build import build_graph, version_ref_id
+from core.lineage.build import build_graph, build_type_graph, version_ref_id
 from core.lineage.graph import (
     ARTIFACT_TYPE, JOB_TYPE, MORE, RUN, RUN_CLUSTER, VERSION, VERSION_CLUSTER, Graph, cluster, cluster_id, focus, view,
 )
@@ -49,7 +52,12 @@ def draw_graph(model: Graph, level: str, toggled: frozenset[str], center: str | 
                orientation: str = TB, opened: frozenset[str] = frozenset(), revealed: frozenset[str] = frozenset(),
                height: int = 24):
     """(graph, layout, rows) for the current state; `center` is the focus node (None: the whole graph)."""
-    graph = view(model, level, toggled)
+    return draw_view(view(model, level, toggled), center, width, orientation, opened, revealed, height)
+
+
+def draw_view(graph: Graph, center: str | None, width: int, orientation: str = TB,
+              opened: frozenset[str] = frozenset(), revealed: frozenset[str] = frozenset(), height: int = 24):
+    """(graph, layout, rows) of a graph already at its level: clustered, focused on `center` unless None."""
     shown = resolve(graph, center)
     graph = cluster(graph, expanded=opened, apart=(shown,) if shown else ())  # the focus node stays itself
     target = resolve(graph, shown or center)
@@ -132,7 +140,8 @@ class LineageScreen(StoreScreen):
     def __init__(self, store: Any, project: str, focus: str | None = None) -> None:
         super().__init__(store, id="lineage")
         self.project = project
-        self.model: Graph | None = None
+        self.model: Graph | None = None   # version level, read when a view needs it
+        self.types: Graph | None = None   # the plain type level, from the store's counts
         self.level = VERSIONS if focus else TYPE
         self.toggled: frozenset[str] = frozenset()
         self.center: str | None = None
@@ -162,29 +171,54 @@ class LineageScreen(StoreScreen):
         self._load()
 
     def refresh_data(self) -> None:
+        # The store changed: what is shown is read again, the other graph when it is next needed.
+        if self._needs_model():
+            self.types = None
+        else:
+            self.model = None
         self._load()
 
+    def _needs_model(self) -> bool:
+        return self.level == VERSIONS or bool(self.toggled)
+
     def _load(self) -> None:
-        self.fetch("lineage", lambda: build_graph(self.store, self.project), self._loaded,
-                   loading=self.graph_view if self.model is None else None)
+        if self._needs_model():
+            self.fetch("lineage", lambda: build_graph(self.store, self.project), self._loaded,
+                       loading=self.graph_view if self.model is None else None)
+        else:
+            self.fetch("lineage", lambda: build_type_graph(self.store, self.project), self._types_loaded,
+                       loading=self.graph_view if self.types is None else None)
 
     def _loaded(self, model: Graph) -> None:
         self.model = model
         self._redraw()
 
+    def _types_loaded(self, types: Graph) -> None:
+        self.types = types
+        self._redraw()
+
     def on_resize(self) -> None:
-        if self.model is not None:
+        if self.model is not None or self.types is not None:
             self._redraw()
 
     def _redraw(self) -> None:
-        if self.model is None:
-            return
-        model, level, toggled, center = self.model, self.level, self.toggled, self.center
-        orientation, opened, revealed = self.orientation, self.opened, self.revealed
         width = self.graph_view.size.width or self.app.size.width
         height = self.graph_view.size.height or self.app.size.height
-        self.fetch("layout", lambda: draw_graph(model, level, toggled, center, width, orientation, opened, revealed,
-                                                height), self._drawn)
+        center, orientation, opened, revealed = self.center, self.orientation, self.opened, self.revealed
+        if self._needs_model():
+            if self.model is None:  # read it first (this view needs versions); _loaded draws
+                self._load()
+                return
+            model, level, toggled = self.model, self.level, self.toggled
+            self.fetch("layout", lambda: draw_graph(model, level, toggled, center, width, orientation, opened,
+                                                    revealed, height), self._drawn)
+        else:
+            if self.types is None:
+                self._load()
+                return
+            types = self.types
+            self.fetch("layout", lambda: draw_view(types, center, width, orientation, opened, revealed, height),
+                       self._drawn)
 
     def _drawn(self, drawn) -> None:
         graph, placed, rows = drawn
@@ -250,6 +284,7 @@ class LineageScreen(StoreScreen):
         else:
             return
         self.toggled = self.toggled ^ {group}
+        self._fold_center()
         self._redraw()
 
     def action_toggle_level(self) -> None:
@@ -258,11 +293,22 @@ class LineageScreen(StoreScreen):
         self.toggled = frozenset()
         if node is not None and node.kind in (ARTIFACT_TYPE, JOB_TYPE) and node.members:
             self.cursor = node.members[-1]
+        elif node is not None and self.level == TYPE and node.group:
+            self.cursor = node.group  # the type it folds into (the type level names no single version)
+        self._fold_center()
         self._redraw()
 
     def action_rotate(self) -> None:
         self.orientation = LR if self.orientation == TB else TB
         self._redraw()
+
+    def _fold_center(self) -> None:
+        """Back at the plain type level, which names no version or run: focus on the type the center folds into."""
+        if self.center is None or self._needs_model():
+            return
+        shown = self.graph_view.graph.nodes.get(resolve(self.graph_view.graph, self.center) or "")
+        if shown is not None and shown.group:
+            self.center = shown.group
 
     def action_toggle_focus(self) -> None:
         self.revealed = frozenset()

@@ -1,9 +1,16 @@
 """The explorer's tree: projects -> artifact types -> collections -> versions, newest version first.
 
 The tree never calls the store. The screen hands it the catalog (`set_catalog`) and pages of versions
-(`show_versions`); the tree asks for more through messages (`CollectionOpened`, `PageRequested`) so that a
-collection of thousands of versions loads a page at a time in a worker, never blocking the UI. Updates are merged
-into the existing nodes (nothing is rebuilt), so a live refresh keeps the cursor on the node it was on.
+(`show_versions`); the tree asks for more through messages (`CollectionOpened`, `PageRequested`,
+`NewerPageRequested`) so that a collection of thousands of versions loads a page at a time in a worker, never
+blocking the UI. Updates are merged into the existing nodes (nothing is rebuilt), so a live refresh keeps the cursor
+on the node it was on.
+
+A collection shows one contiguous window of its versions, newest first: "… N newer versions" above it when it does
+not reach the newest, "… N older versions" below it when it does not reach v0. A jump to a version far from the
+window (from the lineage or the runs view) replaces the window with a page around that version, so the rows shown
+stay a few pages whatever the collection holds; a page's rows are inserted at positions computed from the window's
+ends, never by scanning the rows already there.
 
 At any width a version row keeps its number, size and age and shows only whole alias badges, then `+N` for those
 that did not fit (`render_label` fits them to the row). Ages are redrawn on a slow timer from the versions already
@@ -67,6 +74,14 @@ class MoreItem:
 
 
 @dataclass(frozen=True)
+class NewerItem:
+    """The row above a window that does not reach the newest version: selecting it loads the next, newer page."""
+
+    project: str
+    name: str
+
+
+@dataclass(frozen=True)
 class NoMatchItem:
     """The one row shown when the filter matches nothing."""
 
@@ -84,12 +99,12 @@ class _Collection:
     loading: bool = False
     versions: dict[int, TreeNode] = field(default_factory=dict)
     objects: dict[int, Any] = field(default_factory=dict)
+    low: int = 0      # the window of versions shown: [low, high); empty when low == high
+    high: int = 0
+    newer: TreeNode | None = None   # the "newer versions" row, when there is one
+    older: TreeNode | None = None   # the "older versions" row
     pending_down: int = 0          # downs pressed on the "loading…" row, applied when the versions arrive
     pending_select: bool = False   # and enter
-
-    @property
-    def low(self) -> int:
-        return min(self.versions) if self.versions else self.total
 
 
 BADGE_MAX = 12  # characters of an alias shown in a tree row (the overview shows it whole)
@@ -169,6 +184,15 @@ class ArtifactTree(Tree[Any]):
             self.name = name
             self.below = below
 
+    class NewerPageRequested(Message):
+        """The next newer page of a collection is wanted: versions from index `above` up."""
+
+        def __init__(self, project: str, name: str, above: int) -> None:
+            super().__init__()
+            self.project = project
+            self.name = name
+            self.above = above
+
     class VersionHighlighted(Message):
         def __init__(self, item: VersionItem, version: Any) -> None:
             super().__init__()
@@ -209,8 +233,11 @@ class ArtifactTree(Tree[Any]):
     def is_empty(self) -> bool:
         return not any(self._catalog.values())
 
-    def show_versions(self, project: str, name: str, versions: Iterable[Any], total: int) -> None:
-        """Merge a page of versions (any order) into the collection's rows; `total` is its version count."""
+    def show_versions(self, project: str, name: str, versions: Iterable[Any], total: int, *,
+                      replace: bool = True) -> None:
+        """Merge a page of versions (any order, contiguous indices) into the collection's window; `total` is its
+        version count. A page that neither overlaps nor touches the window replaces it (`replace=False`, what a
+        refresh of an older window passes: is left out instead)."""
         state = self._collections.get((project, name))
         if state is None:
             return
@@ -219,31 +246,51 @@ class ArtifactTree(Tree[Any]):
         cursor = self.cursor_node
         on_placeholder = cursor is not None and cursor.parent is state.node and isinstance(cursor.data,
                                                                                             PlaceholderItem)
-        for placeholder in [c for c in state.node.children if isinstance(c.data, PlaceholderItem)]:
-            placeholder.remove()
-        on_more_row = cursor is not None and cursor.data == MoreItem(project, name)
-        first_older: TreeNode | None = None
+        if not state.loaded:
+            for placeholder in [c for c in state.node.children if isinstance(c.data, PlaceholderItem)]:
+                placeholder.remove()
+            state.low = state.high = total
+        page = sorted(versions, key=lambda v: v.index, reverse=True)
+        on_older = cursor is not None and cursor.data == MoreItem(project, name)
+        on_newer = cursor is not None and cursor.data == NewerItem(project, name)
+        if page and state.versions and (page[-1].index > state.high or page[0].index + 1 < state.low):
+            if not replace:
+                page = []
+            else:
+                self._drop_window(state)
+                on_older = on_newer = False
+        if not state.versions and page:
+            state.low = state.high = page[0].index + 1
         now = self._now = self.app.clock()
-        for version in sorted(versions, key=lambda v: v.index, reverse=True):
-            label = version_label(version, now)
+        first = 1 if state.newer is not None else 0  # the child position of the window's top row
+        above = [v for v in page if v.index >= state.high]
+        below = [v for v in page if v.index < state.low]
+        for version in page:
             state.objects[version.index] = version
-            node = state.versions.get(version.index)
-            if node is not None:
-                if node.label != label:
+        for offset, version in enumerate(above):  # newest first, each under the one before
+            self._add_version(state, version, first + offset, now)
+        shown = len(state.versions)
+        for offset, version in enumerate(below):
+            self._add_version(state, version, first + shown + offset, now)
+        for version in page:
+            if state.low <= version.index < state.high:
+                node = state.versions.get(version.index)
+                label = version_label(version, now)
+                if node is not None and node.label != label:
                     node.set_label(label)
-                continue
-            before = self._insert_position(state, version.index)
-            item = VersionItem(project, name, version.index)
-            node = state.versions[version.index] = state.node.add_leaf(label, item, before=before)
-            if first_older is None and isinstance(getattr(before, "data", None), MoreItem):
-                first_older = node
+        if above:
+            state.high = above[0].index + 1
+        if below:
+            state.low = below[-1].index
         state.loaded = True
-        self._sync_more_row(state)
+        self._sync_edge_rows(state)
         self._set_collection_label(state)
-        if on_more_row and first_older is not None:
+        if on_older and below:
             # The user walked onto "older versions": leave the cursor on the first row of the page it loaded
             # (staying on the row, now further down, would load the next page too, and the next).
-            self._put_cursor(first_older)
+            self._put_cursor(state.versions[below[0].index])
+        elif on_newer and above:
+            self._put_cursor(state.versions[above[-1].index])  # the newer row next to where the user was
         elif on_placeholder and state.node.children:
             # The cursor waited on "loading…" (the first version's row): the keys pressed meanwhile apply now.
             rows = state.node.children
@@ -254,6 +301,29 @@ class ArtifactTree(Tree[Any]):
                 self.post_message(Tree.NodeSelected(target))
         else:
             self._rebuild_keep_cursor()
+
+    def _add_version(self, state: _Collection, version: Any, position: int, now) -> None:
+        data = state.node.data
+        item = VersionItem(data.project, data.name, version.index)
+        state.versions[version.index] = state.node.add_leaf(version_label(version, now), item, before=position)
+
+    def _drop_window(self, state: _Collection) -> None:
+        """Remove every row of the collection at once (Tree removes a child by searching its parent's list)."""
+        for child in state.node._children:
+            child._remove_children()
+            self._tree_nodes.pop(child.id, None)
+        state.node._children.clear()
+        self._invalidate()
+        state.versions.clear()
+        state.objects.clear()
+        state.newer = state.older = None
+        state.low = state.high = state.total
+
+    def loaded_collections(self) -> list[tuple[str, str, int, int | None]]:
+        """(project, name, low, high) of every collection's window of versions on screen, for a refresh; high is
+        None when the window reaches the newest version (a refresh then takes in versions logged since)."""
+        return [(p, n, s.low, None if s.high >= s.total else s.high)
+                for (p, n), s in self._collections.items() if s.loaded]
 
     def refresh_ages(self) -> None:
         """Redraw the version rows' ages for the clock's time now, from the versions already loaded."""
@@ -278,27 +348,26 @@ class ArtifactTree(Tree[Any]):
                 return label
         return super().render_label(node, base_style, style)
 
-    def loaded_collections(self) -> list[tuple[str, str, int]]:
-        """(project, name, lowest loaded index) of every collection with versions on screen, for a refresh."""
-        return [(p, n, s.low) for (p, n), s in self._collections.items() if s.loaded]
-
     def version(self, item: VersionItem) -> Any | None:
         state = self._collections.get((item.project, item.name))
         return None if state is None else state.objects.get(item.index)
 
-    def collection_state(self, project: str, name: str) -> tuple[int, int] | None:
-        """(lowest loaded index, total) of a loaded collection, else None."""
+    def collection_state(self, project: str, name: str) -> tuple[int, int, int] | None:
+        """(low, high, total) of a loaded collection's window [low, high), else None."""
         state = self._collections.get((project, name))
-        return (state.low, state.total) if state is not None and state.loaded else None
+        return (state.low, state.high, state.total) if state is not None and state.loaded else None
 
-    def expand_collection(self, project: str, name: str) -> bool:
-        """Expand the path to a collection (clearing a filter that hides it); False when it is not in the store."""
+    def expand_collection(self, project: str, name: str, *, page_coming: bool = False) -> bool:
+        """Expand the path to a collection (clearing a filter that hides it); False when it is not in the store.
+        `page_coming`: the caller is loading a page of it, so opening it asks for no newest page."""
         if (project, name) not in self._collections and self.filter_text:
             self.filter_text = ""
             self._sync_catalog()
         state = self._collections.get((project, name))
         if state is None:
             return False
+        if page_coming:
+            state.loading = True
         node: TreeNode | None = state.node
         while node is not None and not node.is_root:
             node.expand()
@@ -403,10 +472,11 @@ class ArtifactTree(Tree[Any]):
         project, name = key
         now = self._now or self.app.clock()
         state.total, state.loaded, state.objects = old.total, True, dict(old.objects)
+        state.low, state.high = old.low, old.high  # the same window of versions
         for index in sorted(state.objects, reverse=True):
             state.versions[index] = state.node.add_leaf(version_label(state.objects[index], now),
                                                         VersionItem(project, name, index))
-        self._sync_more_row(state)
+        self._sync_edge_rows(state)
         if was_open:
             node: TreeNode | None = state.node
             while node is not None and not node.is_root:
@@ -454,27 +524,29 @@ class ArtifactTree(Tree[Any]):
 
     # ----- versions ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _insert_position(state: _Collection, index: int) -> TreeNode | None:
-        for child in state.node.children:
-            data = child.data
-            if isinstance(data, MoreItem) or (isinstance(data, VersionItem) and data.index < index):
-                return child
-        return None
-
-    def _sync_more_row(self, state: _Collection) -> None:
-        more = [c for c in state.node.children if isinstance(c.data, MoreItem)]
+    def _sync_edge_rows(self, state: _Collection) -> None:
+        """The "newer versions" row above the window and the "older versions" row below it, as the window needs."""
+        data = state.node.data
+        newer = state.total - state.high
+        if newer > 0:
+            label = Text(f"… {newer:,} newer version{'s' if newer != 1 else ''} (enter to load)", style="dim italic")
+            if state.newer is None:
+                state.newer = state.node.add_leaf(label, NewerItem(data.project, data.name), before=0)
+            elif state.newer.label != label:
+                state.newer.set_label(label)
+        elif state.newer is not None:
+            state.newer.remove()
+            state.newer = None
         older = state.low
-        if older <= 0:
-            for node in more:
-                node.remove()
-            return
-        label = Text(f"… {older:,} older version{'s' if older != 1 else ''} (enter to load)", style="dim italic")
-        if more:
-            more[0].set_label(label)
-        else:
-            data = state.node.data
-            state.node.add_leaf(label, MoreItem(data.project, data.name))
+        if older > 0:
+            label = Text(f"… {older:,} older version{'s' if older != 1 else ''} (enter to load)", style="dim italic")
+            if state.older is None:
+                state.older = state.node.add_leaf(label, MoreItem(data.project, data.name))
+            elif state.older.label != label:
+                state.older.set_label(label)
+        elif state.older is not None:
+            state.older.remove()
+            state.older = None
 
     def request_more(self, item: MoreItem) -> None:
         state = self._collections.get((item.project, item.name))
@@ -482,6 +554,13 @@ class ArtifactTree(Tree[Any]):
             return
         state.loading = True
         self.post_message(self.PageRequested(item.project, item.name, state.low))
+
+    def request_newer(self, item: NewerItem) -> None:
+        state = self._collections.get((item.project, item.name))
+        if state is None or state.loading or state.high >= state.total:
+            return
+        state.loading = True
+        self.post_message(self.NewerPageRequested(item.project, item.name, state.high))
 
     # ----- cursor --------------------------------------------------------------------------------------------
 
@@ -618,3 +697,6 @@ class ArtifactTree(Tree[Any]):
         if isinstance(event.node.data, MoreItem):
             event.stop()
             self.request_more(event.node.data)
+        elif isinstance(event.node.data, NewerItem):
+            event.stop()
+            self.request_newer(event.node.data)

@@ -515,6 +515,7 @@ def test_both_stores_implement_every_protocol_method(kind, tmp_path):
     assert train in call("runs", "p") and [r["_step"] for r in call("history", scenario.train)] == [0, 1, 2, 3, 4]
     assert [r["_step"] for r in call("history", scenario.train, samples=4)] == [0, 2, 3, 4]  # 2 buckets, ends kept
     assert any(e.run_id == scenario.train for e in call("lineage_edges", "p"))
+    assert any(scenario.train in c.logged_by for c in call("lineage_summary", "p").classes)
     assert {r.id for r in call("runs_since", 0)} >= {scenario.train, scenario.other}
     assert all(r.state == "running" for r in call("runs_since", 4e9))  # nothing written in the future
     assert isinstance(call("media_path", scenario.train, "media/plot.png"), type(tmp_path))
