@@ -4,13 +4,18 @@ run's tabs (config, summary, artifacts, chart), several runs compared in one cha
 from __future__ import annotations
 
 import threading
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.widgets import OptionList
+from textual.worker import WorkerCancelled
 
 import core
-from tests.helpers.app import move_to_run, open_version, screen_text, settle
+from tests.helpers.app import move_to_run, open_version, screen_text, wait_until
+from tests.helpers.app import settle as settle_once
 from tui.screens.runs import COMPARE_SAMPLES, RunsScreen
 from tui.widgets.artifact_tree import ArtifactTree
 from tui.widgets.loss_chart import LossChart
@@ -75,6 +80,33 @@ def header_line(app) -> str:
 
 def status_line(app) -> str:
     return app.screen.query_one("#runs-status").render().plain
+
+
+async def settle(pilot) -> None:
+    """`settle`, also when fast keys made newer store calls cancel older ones while it waited on them."""
+    for _ in range(20):
+        try:
+            return await settle_once(pilot)
+        except WorkerCancelled:
+            await pilot.pause()
+    raise AssertionError("the app never settled")
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a paste, tmux send-keys or a fast typist over SSH deliver them: all queued before the app handles
+    the first (`pilot.press` waits for the app after each key), then a settle."""
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
 
 
 async def open_runs(pilot) -> None:
@@ -144,8 +176,7 @@ async def test_sort_and_filter_from_the_keyboard_at_80x24(pipelines_store, make_
         await settle(pilot)
         assert "Runtime▼" in header_line(app) and "Created▼" not in header_line(app)
         assert names(app)[0] == "train-a-slow" and "1h01m" in screen_text(app)
-        await pilot.press("s", "S")  # accuracy, then the other way: lowest first, a run without one last
-        await settle(pilot)
+        await burst(pilot, "s", "S")  # accuracy, then the other way: lowest first, a run without one last
         assert "accuracy▲" in header_line(app) and "sort accuracy▲" in status_line(app)
         assert names(app) == ["load-digits", "train-a-slow", "eval-b", "train-b-fast", "train-a-fast",
                               "train-convnet", "eval-broken"]
@@ -161,25 +192,22 @@ async def test_sort_and_filter_from_the_keyboard_at_80x24(pipelines_store, make_
         await settle(pilot)
         assert columns(app) == shown and app.screen.query_one(RunDetails).run_id == "eval0001"  # the last row
 
-        # a filter typed fast, and keys that act on its rows straight away
-        await pilot.press("slash", *"state:fin lr=0.01 train", "enter", "down", "space")
-        await settle(pilot)
+        # a filter typed fast, and keys that act on its rows straight away (its letters are no commands: l, r)
+        await burst(pilot, "slash", *"state:fin lr=0.01 train", "enter", "down", "space")
+        assert type(app.screen).__name__ == "RunsScreen"
         assert names(app) == ["train-b-fast", "train-a-fast"]
         assert "2 of 7 runs match state:fin lr=0.01 train" in status_line(app)
         assert "1 marked" in status_line(app)
         marked = next(line for line in screen_text(app).splitlines() if "train-a-fast" in line)
         assert marked.split()[:2] == ["*", "train-a-fast"]
-        await pilot.press("escape")  # clears the filter; the mark stays
-        await settle(pilot)
+        await burst(pilot, "escape")  # clears the filter; the mark stays
         assert len(names(app)) == 7 and "7 runs" in status_line(app) and "1 marked" in status_line(app)
-        await pilot.press("slash", *"-job:train accuracy>=92", "enter")
-        await settle(pilot)
+        await burst(pilot, "slash", *"-job:train accuracy>=92", "enter")
         assert names(app) == ["eval-b"]
-        await pilot.press("slash", *" opt.name=adam")  # the filter reopens with its text, to edit
-        await settle(pilot)
-        assert names(app) == [] and "0 of 7 runs match" in status_line(app)
-        await pilot.press("escape", "question_mark")
-        await settle(pilot)
+        await burst(pilot, "slash", *" opt.name=adam")  # the filter reopens with its text, to edit
+        assert await wait_until(pilot, lambda: names(app) == [])  # the rows follow once the typing pauses
+        assert "0 of 7 runs match -job:train accuracy>=92 opt.name=adam" in status_line(app)
+        await burst(pilot, "escape", "question_mark")
         help_text = screen_text(app)
         for key in ("Filter", "Sort", "Reverse", "Group", "Mark", "Compare"):
             assert key in help_text, key
@@ -200,14 +228,11 @@ async def test_group_by_pipeline_fold_a_group_and_mark_it(pipelines_store, make_
                               "▾ pipeline-a", "train-a-slow", "train-a-fast"]
         assert "by pipeline" in status_line(app)
         assert "3 runs" in next(line for line in screen_text(app).splitlines() if "▾ no group" in line)
-        await pilot.press("end", "ctrl+end", "up", "up", "enter")  # the pipeline-a header: enter folds it
-        await settle(pilot)
+        await burst(pilot, "ctrl+end", "up", "up", "enter")  # the pipeline-a header: enter folds it
         assert names(app)[-1] == "▸ pipeline-a" and "train-a-slow" not in names(app)
-        await pilot.press("space")  # on a header: every run of the group
-        await settle(pilot)
+        await burst(pilot, "space")  # on a header: every run of the group
         assert "2 marked" in status_line(app)
-        await pilot.press("enter", "g")  # unfold, then back to one list
-        await settle(pilot)
+        await burst(pilot, "enter", "g")  # unfold, then back to one list
         assert "by pipeline" not in status_line(app) and not any(name.startswith("▾") for name in names(app))
         assert marked_rows(app) == ["train-a-slow", "train-a-fast"]
 
@@ -225,8 +250,7 @@ async def test_compare_overlays_one_metric_of_each_marked_run(pipelines_store, m
     app = make_app(pipelines_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_runs(pilot)
-        await pilot.press("slash", *"group:pipeline-a", "enter", "space", "down", "space", "v")
-        await settle(pilot)
+        await burst(pilot, "slash", *"group:pipeline-a", "enter", "space", "down", "space", "v")
         details = app.screen.query_one(RunDetails)
         chart = app.screen.query_one("#compare-plot", LossChart)
         assert details.active_tab == "run-compare"
@@ -243,8 +267,7 @@ async def test_compare_overlays_one_metric_of_each_marked_run(pipelines_store, m
         assert chart.series["train-a-fast"][-1] == (19, 89.5)
 
         # a third run, one without a history, then one unmarked: the chart follows
-        await pilot.press("escape", "slash", *"pipeline-b", "enter", "space", "down", "space")
-        await settle(pilot)
+        await burst(pilot, "escape", "slash", *"pipeline-b", "enter", "space", "down", "space")
         assert list(chart.series) == ["train-a-slow", "train-a-fast", "train-b-fast"]
         assert "of 3 runs" in screen_text(app) and "(1 without it)" in screen_text(app)
         await pilot.press("space")
@@ -269,7 +292,7 @@ async def test_long_runs_lists_are_paged_and_a_run_asked_for_is_shown(demo_store
         await open_runs(pilot)
         table = app.screen.query_one(RunTable)
         assert table.row_count == ROW_PAGE + 1 and names(app)[-1].startswith("… 153 more rows")
-        await pilot.press("ctrl+end", "enter")  # the "more" row: another page, the cursor on its first row
+        await burst(pilot, "ctrl+end", "enter")  # the "more" row: another page, the cursor on its first row
         await settle(pilot)
         assert table.row_count == 2 * ROW_PAGE + 1 and table.cursor_row == ROW_PAGE
         await pilot.press("escape")

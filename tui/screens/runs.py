@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Header, Input, Static
 
 from tui.messages import JumpToVersion
@@ -35,6 +36,7 @@ CHART_SAMPLES = 1000  # history rows a chart reads (store.history samples=: min 
 COMPARE_SAMPLES = 500  # history rows read per compared run
 MAX_COMPARED = 6       # runs overlaid at once: each keeps a shape of its own (a line, then ◆ ● ▲ ■ ✚)
 SELECT_ROWS = 1000     # rows a view may grow to, to show a run asked for by id; past them a filter shows it alone
+FILTER_PAUSE_S = 0.15  # typing in the filter: the rows follow once the keys pause (enter: at once)
 
 
 def load_overview(store: Any, project: str, run_id: str, limit: int = ARTIFACT_PAGE) -> RunOverview:
@@ -55,8 +57,10 @@ class RunsScreen(StoreScreen):
 
     AUTO_FOCUS = "#run-table"
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Clear the filter, else go back"),
-        Binding("slash", "filter", "Filter", tooltip="Filter: state:running job:train lr=0.01 name (-x negates)"),
+        Binding("escape", "back", "Back", tooltip="Clear the filter, else go back", priority=True),
+        Binding("slash", "filter", "Filter", tooltip="Filter: state:running job:train lr=0.01 name (-x negates)",
+                priority=True),
+        Binding("enter", "filter_done", "Keep the filter", show=False, priority=True),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column (the header shows ▲/▼)"),
         Binding("S", "reverse", "Reverse", key_display="S", tooltip="Sort the other way"),
         Binding("g", "group", "Group", tooltip="Group the runs by pipeline (their group); enter folds one"),
@@ -82,6 +86,8 @@ class RunsScreen(StoreScreen):
         self._runs: list[Any] | None = None    # the store's latest answer
         self.spec = ViewSpec()
         self._to_top = False                   # the next view is a new sort/filter/grouping: cursor to its top
+        self._filter_timer: Any = None
+        self._settling = False                 # enter/escape in the filter: its last keys are still on their way
         self._marked: dict[str, Any] = {}      # run id -> RunInfo, in the order marked (the chart's order)
         self._histories: dict[str, tuple[str, list[dict]]] = {}  # run id -> (state when read, sampled rows)
         self.title = f"Runs of {safe_str(project)}"
@@ -171,7 +177,7 @@ class RunsScreen(StoreScreen):
             table.set_view(view, marked=self._marked, top=self._to_top)
         self._to_top = False
         self._show_status()
-        if view.spec is self.spec:
+        if view.spec is self.spec and not self._settling and self._filter_timer is None:
             table.release()
 
     def _view_failed(self, error: BaseException) -> None:
@@ -196,41 +202,90 @@ class RunsScreen(StoreScreen):
             text.append(f"  {len(self._marked)} marked: v compares", "dim")
         self.query_one("#runs-status", Static).update(text)
 
-    def _change(self, *, top: bool = True, **changes: Any) -> None:
+    def _change(self, *, top: bool = True, later: bool = False, **changes: Any) -> None:
         """A new spec (the old one may still be in a worker: never mutate it), then its view; with `top` the
-        cursor starts on its first row."""
+        cursor starts on its first row; `later`: once the keys pause (the table holds its keys meanwhile)."""
         self.spec = ViewSpec(**{**vars(self.spec), **changes})
         self._to_top = self._to_top or top
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if later:
+            self.table.hold()
+            self._show_status()
+            self._filter_timer = self.set_timer(FILTER_PAUSE_S, self._rebuild_now)
+        else:
+            self._rebuild()
+
+    def _rebuild_now(self) -> None:
+        self._filter_timer = None
         self._rebuild()
 
     # ----- filter, sort, group ---------------------------------------------------------------------------------
 
+    # Keys can arrive faster than widgets handle them (a paste, tmux send-keys, a quick typist over SSH). The app
+    # hands each key to whatever has focus when it reads the key, so focus moves in the app's own order: `/`,
+    # escape, and enter in the filter are priority bindings (run as the app reads them) and move focus at once.
+    # Keys already handed to the Input before enter are still typed into it; `FilterSettled`, queued behind them,
+    # tells when its text is final. The table holds the keys after enter until the rows of that text are shown.
+
+    class FilterSettled(Message):
+        """Posted to the filter Input behind the keys it has still to handle; bubbles back to the screen."""
+
+        def __init__(self, clear: bool) -> None:
+            super().__init__()
+            self.clear = clear
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#runs-filter", Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = self.focused is self.filter_input
+        if action == "filter":
+            return not typing
+        if action == "filter_done":
+            return typing
+        return True
+
     def action_filter(self) -> None:
         self.set_class(True, "-filtering")
-        self.query_one("#runs-filter", Input).focus()
+        self.set_focus(self.filter_input)  # now, not later: the keys after `/` go to the Input
+
+    def action_filter_done(self) -> None:
+        self._leave_filter(clear=False)
+
+    def _leave_filter(self, *, clear: bool) -> None:
+        self.set_class(False, "-filtering")
+        self.set_focus(self.table)
+        self._settling = True
+        self.table.hold()
+        self.filter_input.post_message(self.FilterSettled(clear))
+
+    def on_runs_screen_filter_settled(self, event: FilterSettled) -> None:
+        event.stop()
+        self._settling = False
+        if event.clear:
+            self.filter_input.value = ""
+        text = self.filter_input.value
+        if text != self.spec.filter_text or self._filter_timer is not None:
+            self._change(filter_text=text, limit=ROW_PAGE, top=text != self.spec.filter_text)
+        elif not self.fetching("view"):
+            self.table.release()  # nothing changed and nothing on its way: the held keys act now
 
     @on(Input.Changed, "#runs-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.value != self.spec.filter_text:
-            self._change(filter_text=event.value, limit=ROW_PAGE)
-
-    @on(Input.Submitted, "#runs-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.set_class(False, "-filtering")
-        self.table.focus()
-
-    def _clear_filter(self) -> None:
-        self.query_one("#runs-filter", Input).value = ""
-        self.set_class(False, "-filtering")
-        if self.spec.filter_text:
-            self._change(filter_text="", limit=ROW_PAGE)
-        self.table.focus()
+        text = self.filter_input.value  # not event.value: changes can arrive after the text they led to
+        if text != self.spec.filter_text:
+            self._change(filter_text=text, limit=ROW_PAGE, later=True)
 
     def action_back(self) -> None:
-        if self.has_class("-filtering") or self.spec.filter_text:
-            self._clear_filter()
+        if self.focused is self.filter_input:
+            self._leave_filter(clear=True)
+        elif self.spec.filter_text:
+            self.filter_input.value = ""
+            self._change(filter_text="", limit=ROW_PAGE)
         else:
             self.dismiss(None)
 
