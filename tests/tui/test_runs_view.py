@@ -20,9 +20,8 @@ from tui.screens.runs import COMPARE_SAMPLES, RunsScreen
 from tui.widgets.artifact_tree import ArtifactTree
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_details import RunDetails
-from tui.widgets.run_table import (
-    ROW_PAGE, RunTable, ViewSpec, build_view, format_runtime, matches, parse_filter, summary_keys,
-)
+from tui.run_query import ROW_PAGE, ViewSpec, build_view, format_runtime, matches, parse_filter, summary_keys
+from tui.widgets.run_table import RunTable
 
 # name, job type, group, config, summary, runtime (s), hours before the newest demo run
 PIPELINE_RUNS = [

@@ -25,10 +25,10 @@ from tui.screens.base import StoreScreen
 from tui.screens.lineage import LineageScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.run_details import RunDetails, RunOverview
-from tui.widgets.run_table import (
-    BASE_COLUMNS, ROW_PAGE, RunTable, RunsView, ViewSpec, build_view, column_keys, column_title,
-    sort_arrow,
+from tui.run_query import (
+    BASE_COLUMNS, ROW_PAGE, RunsView, ViewSpec, build_view, column_keys, column_title, sort_arrow,
 )
+from tui.widgets.run_table import RunTable
 
 
 ARTIFACT_PAGE = 50    # a run's artifacts shown at first, and added by each "more" row (a run may log 90,000)
