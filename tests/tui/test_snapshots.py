@@ -18,6 +18,7 @@ FIXED_TIME = "2025-01-01 12:00:00"
 @pytest.fixture
 def snapshot_app(make_app, monkeypatch):
     monkeypatch.setattr("tui.format.timestamp", lambda then: FIXED_TIME)
+    monkeypatch.setattr("tui.widgets.run_table.runtime_seconds", lambda run, now: 42.0)  # runs' real durations
 
     def make(store):
         monkeypatch.setenv("ARTIFACTS_TUI_HOME", str(store.root))  # the default store, as the subtitle says
@@ -68,6 +69,22 @@ def test_runs_chart_80x24(demo_store, snapshot_app, snap_compare):
         await pilot.press("down", "down")  # load-digits, the run with a metric history
         await settle(pilot)
         await pilot.press("c")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(demo_store), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.slow
+def test_runs_compare_80x24(demo_store, snapshot_app, snap_compare):
+    from tests.tui.test_runs_view import add_pipeline_runs
+
+    add_pipeline_runs(demo_store)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("slash", *"group:pipeline job:train", "enter", "space", "down", "space", "down", "space", "v")
         await settle(pilot)
 
     assert snap_compare(snapshot_app(demo_store), terminal_size=(80, 24), run_before=run_before)

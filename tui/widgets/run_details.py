@@ -1,6 +1,7 @@
 """Details of one run, in tabs: Overview (state, times, host, and the artifacts it used and logged, each
 selectable to jump to it), Config, Summary, and Chart (its metric history, one metric at a time, stepped with
-`[` and `]`).
+`[` and `]`); and Compare: one metric of each run marked in the table, overlaid in one chart (also stepped with
+`[` and `]`), each run told apart by its line or marker and named in the legend with its last value.
 
 The screen reads the store and hands the data down; choosing an artifact posts `JumpToVersion`. History rows
 arrive from `store.history` (each with `_step`); `add_rows` appends the new ones when a running run logs more, so
@@ -29,6 +30,8 @@ from tui.widgets.metadata_tree import MetadataTree
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_table import state_text
 
+COMPARE_NAME = 16  # cells of a run's name in the compare legend: several runs share one or two lines
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
@@ -41,6 +44,18 @@ class RunOverview:
     outputs: list[Any] = field(default_factory=list)
     more_inputs: bool = False                        # whether older ones than these were left out
     more_outputs: bool = False
+
+
+def _legend_name(run: Any, taken: set[str]) -> str:
+    """The run's name, cut to COMPARE_NAME cells, made unique among `taken` with its id."""
+    name = str(run.name or run.id)
+    if len(name) > COMPARE_NAME:
+        name = name[:COMPARE_NAME - 1] + "…"
+    if name in taken:
+        name = f"{name[:COMPARE_NAME - 6]}…{str(run.id)[:5]}"
+    while name in taken:
+        name += "'"
+    return name
 
 
 def run_fields(run: Any, now) -> Table:
@@ -93,6 +108,8 @@ class RunDetails(Vertical):
         self._series: dict[str, list[tuple[int, float]]] = {}
         self._metric: str | None = None
         self.last_step: int | None = None  # of the history rows shown so far
+        self._compared: list[tuple[str, dict[str, list[tuple[int, float]]]]] = []  # (legend name, series)
+        self._compare_metric: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a run to see its details.", style="dim"), id="run-empty")
@@ -109,6 +126,9 @@ class RunDetails(Vertical):
             with TabPane("Chart", id="run-chart"):
                 yield Static(Text("no metrics logged", style="dim"), id="chart-title")
                 yield LossChart(legend=False, empty="", id="chart-plot")
+            with TabPane("Compare", id="run-compare"):
+                yield Static(id="compare-title")
+                yield LossChart(empty="", id="compare-plot")
 
     def on_mount(self) -> None:
         self.set_class(True, "-empty")
@@ -186,8 +206,80 @@ class RunDetails(Vertical):
         title.update(heading)
         chart.set_series({self._metric: points})
 
+    # ----- the comparison ----------------------------------------------------------------------------------------
+
+    @property
+    def compare_metrics(self) -> list[str]:
+        return sorted({name for _, series in self._compared for name in series})
+
+    @property
+    def compare_metric(self) -> str | None:
+        """The metric the compare chart shows."""
+        return self._compare_metric
+
+    @property
+    def compared(self) -> dict[str, list[tuple[int, float]]]:
+        """Legend name -> points of the metric shown, of each compared run that logged it."""
+        metric = self._compare_metric
+        return {name: series[metric] for name, series in self._compared if metric in series}
+
+    def show_compare(self, runs: Sequence[tuple[Any, Sequence[dict[str, Any]]]]) -> None:
+        """Overlay (run, sampled history rows) pairs, in the order given; keeps the metric shown if any has it."""
+        compared = []
+        taken: set[str] = set()
+        for run, rows in runs:
+            name = _legend_name(run, taken)
+            taken.add(name)
+            series: dict[str, list[tuple[int, float]]] = {}
+            for row in rows:
+                step = row.get("_step")
+                if isinstance(step, int):
+                    for key, value in row.items():
+                        if not key.startswith("_") and _is_number(value):
+                            series.setdefault(key, []).append((step, float(value)))
+            compared.append((name, series))
+        self._compared = compared
+        names = self.compare_metrics
+        if self._compare_metric not in names:
+            self._compare_metric = next((name for name in names if "loss" in name.lower()),
+                                        names[0] if names else None)
+        self._draw_compare(len(runs))
+
+    def action_compare_metric(self, delta: int) -> None:
+        names = self.compare_metrics
+        if names:
+            position = names.index(self._compare_metric) if self._compare_metric in names else 0
+            self._compare_metric = names[(position + delta) % len(names)]
+            self._draw_compare(len(self._compared))
+
+    def _draw_compare(self, count: int) -> None:
+        title = self.query_one("#compare-title", Static)
+        chart = self.query_one("#compare-plot", LossChart)
+        shown = self.compared
+        if not count:
+            title.update(Text("Mark runs with space (in the table), then v: one metric of each in one chart.",
+                              style="dim"))
+        elif not shown:
+            title.update(Text(f"no metrics logged by the {count} marked run{'s' if count != 1 else ''}",
+                              style="dim"))
+        else:
+            names = self.compare_metrics
+            heading = safe_text(self._compare_metric, "bold")
+            heading.append(f" of {len(shown)} run{'s' if len(shown) != 1 else ''}", style="bold")
+            heading.append(f"  {names.index(self._compare_metric) + 1}/{len(names)}", style="dim")
+            if len(shown) < count:
+                heading.append(f"  ({count - len(shown)} without it)", style="dim")
+            if len(names) > 1:
+                heading.append("  [ ] other metric", style="dim")
+            title.update(heading)
+        chart.set_series(shown)
+
     def show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
 
     def show_run(self, data: RunOverview) -> None:
         """Show `data`; when it is the same run as before, keep the chart (the screen appends to it)."""
