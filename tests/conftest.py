@@ -13,7 +13,7 @@ from tests.helpers.wandb_sdk import bounded_teardown, restore_environ, sdk_in_us
 
 # Fixtures each pytest-xdist worker builds once and many tests read (seconds each: a whole pipeline, the tutorial
 # script, a trained store): `make test` runs with --dist loadgroup, and the tests that use one share a worker.
-SHARED_FIXTURES = ("digits_pipeline", "tutorial", "prepared_template")
+SHARED_FIXTURES = ("digits_pipeline", "tutorial", "prepared_template", "big_store")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
