@@ -202,8 +202,11 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
 
     def _fill(self, request: LaunchRequest) -> None:
         """The fields as `request` had them (its stage is the one shown); its pinned inputs are offered first."""
+        try:
+            config = TrainConfig.from_mapping(request.train_config)
+        except ArtifactsError:  # booked by another version with settings this one refuses: keep the fields
+            return
         self.initial = request
-        config = TrainConfig.from_mapping(request.train_config)
         self.query_one("#launch-project", Input).value = request.project
         if request.dataset in {name for _, name in DATASETS}:
             self.query_one("#launch-dataset", Select).value = request.dataset
