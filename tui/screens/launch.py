@@ -108,7 +108,9 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
         self.store = store
         self.remembered = remembered if remembered is not None else {}
         self.initial = initial or LaunchRequest()
+        self._opened_with = self.initial  # a stage of the user's joins the list later: it is picked then
         self._filled_for = self.initial.stage  # the stage whose settings the fields hold
+        self._stage_fallback: str | None = None
         self._choices: dict[str, list[tuple[str, str]]] = {}
         self._shown: tuple | None = None
         self._mounting = asyncio.Lock()
@@ -125,6 +127,7 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
             options = _stage_options()
             self._stage_names = [name for _, name in options]
             stage = initial.stage if initial.stage in {name for _, name in options} else options[0][1]
+            self._stage_fallback = stage if stage != initial.stage else None  # shown until the user's stages load
             yield _row("Stage", Select(options, value=stage, allow_blank=False, compact=True, id="launch-stage"))
             yield _row("Project", Input(initial.project, compact=True, id="launch-project", max_length=128))
             yield _row("Dataset", Select(DATASETS, value=initial.dataset, allow_blank=False, compact=True,
@@ -163,9 +166,14 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
         select = self.query_one("#launch-stage", Select)
         options = _stage_options()
         if [name for _, name in options] != self._stage_names:
-            wanted = self.initial.stage if self.initial.stage in known_stages() else self.stage
+            opened, wanted = self._opened_with, self.stage
             self._stage_names = [name for _, name in options]
             select.set_options(options)
+            if self._stage_fallback == wanted and opened.stage in known_stages():
+                # the form opened on a stage of the user's and nobody picked another since: its fields as opened
+                wanted = self._filled_for = opened.stage
+                self._fill(opened)
+            self._stage_fallback = None
             select.value = wanted
         if problems:
             self.query_one("#launch-error", Static).update(
