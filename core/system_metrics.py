@@ -1,5 +1,7 @@
 """System metrics of the running process, as W&B records them beside a run's history: CPU %, resident memory and,
-where NVIDIA's management library answers, each visible GPU's utilisation and memory.
+where NVIDIA's management library answers, each visible GPU's utilisation and memory. Resident memory is also given
+as a share of the machine's RAM (W&B's `proc.memory.percent`), so that the live view charts every sample on one
+0-100 scale.
 
 Sampled by the run's heartbeat thread every `SAMPLE_INTERVAL_S` (a bounded rate: a run of hours stores a few
 thousand rows) and written to the store's `system_metrics` table, so every viewer of the run sees them. psutil and
@@ -21,6 +23,7 @@ class SystemSampler:
         self._nvml: Any = None
         self._gpus: list[tuple[int, Any]] | None = None
         self._last = 0.0
+        self._ram: int | None = None
 
     def due(self, now: float | None = None) -> bool:
         return (now or time.monotonic()) - self._last >= SAMPLE_INTERVAL_S
@@ -33,7 +36,9 @@ class SystemSampler:
         if process is not None:
             try:
                 row["system/cpu_percent"] = round(process.cpu_percent(None), 1)
-                row["system/rss_mb"] = round(process.memory_info().rss / 2**20, 1)
+                rss = process.memory_info().rss
+                row["system/rss_mb"] = round(rss / 2**20, 1)
+                row["system/memory_percent"] = round(100 * rss / self._total_memory(), 2)
             except Exception:  # noqa: BLE001 - the process is going away: no sample this time
                 pass
         for index, handle in self._gpu_handles():
@@ -46,6 +51,13 @@ class SystemSampler:
             row[f"system/gpu.{index}.memory_allocated_mb"] = round(mem.used / 2**20, 1)
             row[f"system/gpu.{index}.memory_total_mb"] = round(mem.total / 2**20, 1)
         return row
+
+    def _total_memory(self) -> int:
+        if self._ram is None:
+            import psutil
+
+            self._ram = psutil.virtual_memory().total or 1
+        return self._ram
 
     def _proc(self) -> Any:
         if self._process is None:

@@ -52,7 +52,8 @@ def open_runner(app: Any) -> None:
 
 
 def open_launch(app: Any, initial: LaunchRequest | None = None) -> None:
-    """The launch form; a launched request is queued and the runner opens on it."""
+    """The launch form (as the last launch left it, each stage as its own last launch did); a launched request is
+    queued and the runner opens on it."""
     from tui.screens.launch import LaunchScreen
 
     jobs = _jobs(app)
@@ -62,7 +63,7 @@ def open_launch(app: Any, initial: LaunchRequest | None = None) -> None:
             jobs.submit(request)
             open_runner(app)
 
-    app.push_screen(LaunchScreen(jobs.store, initial), launched)
+    app.push_screen(LaunchScreen(jobs.store, initial or jobs.last_request, jobs.remembered), launched)
 
 
 def start_tutorial(app: Any, dataset: str = "digits") -> Job:

@@ -3,7 +3,8 @@
 Such a run reaches us only through the store: its row says "running", its `run.log` rows land in the history table
 about twice a second, and a process that died shows as "crashed" once the store sees its pid gone (same host) or its
 heartbeat stale. `poll_store` runs in a thread worker: it is cheap when nothing changed (one `change_token()` read),
-reads the running runs of every project when the token moved, and only the rows after the last step it has.
+reads the running runs of every project when the token moved, and only the rows after the last step it has (the
+first read of a run is sampled: `store.history(run_id, samples=N)`, so following a run of hours costs N rows).
 A dead process writes nothing, so the runs still followed are re-read every few seconds even with the token still.
 """
 
@@ -37,6 +38,7 @@ class FollowUpdate:
 
 
 LINES_PER_POLL = 500  # a burst of output is read over a few polls, never in one long read
+FIRST_READ_SAMPLES = 2_000  # rows of a run's history read when we start following it (all of a shorter one)
 
 
 def poll_store(
@@ -72,9 +74,13 @@ def poll_store(
         entry = followed.get(run_id) or Followed(run.project)
         # New rows need the token to move, except the last ones of a run that just ended.
         if moved or run_id not in followed or run.state != "running":
-            # from the last step we have, again: a later run.log at that same step merges more keys into it
-            after = None if entry.last_step is None else entry.last_step - 1
-            update.rows[run_id] = store.history(run_id, after_step=after)
+            if entry.last_step is None:
+                # first read: a run of hours found running (or adopted after a restart) is read sampled, min and
+                # max kept, never its 100k rows at once; the tail after that is read whole
+                update.rows[run_id] = store.history(run_id, samples=FIRST_READ_SAMPLES)
+            else:
+                # from the last step we have, again: a later run.log at that same step merges more keys into it
+                update.rows[run_id] = store.history(run_id, after_step=entry.last_step - 1)
             update.lines[run_id] = run.log_lines(entry.last_line, LINES_PER_POLL)
             update.system[run_id] = run.system_metrics(entry.last_system)
         if run.state != "running":

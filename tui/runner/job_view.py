@@ -17,7 +17,8 @@ from typing import Any
 
 from core.pipeline.events import LoggedVersion, LogLine, Metrics, Progress, StageFailed, StageFinished, StageStarted
 
-__all__ = ["ACTIVE_STATES", "ELSEWHERE", "HERE", "Job", "chart_keys", "format_duration", "is_image_value"]
+__all__ = ["ACTIVE_STATES", "ELSEWHERE", "HERE", "Job", "chart_keys", "format_duration", "is_image_value",
+           "system_shares"]
 
 HERE = "here"
 ELSEWHERE = "elsewhere"
@@ -41,6 +42,27 @@ def is_image_value(value: Any) -> bool:
 
 def chart_keys(key: str) -> bool:
     return not key.startswith("_") and key not in NOT_CHARTED and not key.startswith(RESULT_PREFIX)
+
+
+def system_shares(row: Mapping[str, Any]) -> dict[str, float]:
+    """What the live view charts of one system sample, all as shares on one 0-100 scale: each GPU's utilisation
+    (`gpu`, or `gpu0`, `gpu1`... when the run sees several) and memory in use (`vram`), the process's CPU (psutil's
+    per-core figure: 200 is two busy cores) and its resident memory as a share of the machine's RAM (`ram`)."""
+    shares: dict[str, float] = {}
+    gpus = sorted({key.split(".")[1] for key in row if key.startswith("system/gpu.") and key.count(".") == 2},
+                  key=lambda index: (len(index), index))
+    for index in gpus:
+        name = "" if len(gpus) == 1 else index
+        util = row.get(f"system/gpu.{index}.gpu_percent")
+        used, total = row.get(f"system/gpu.{index}.memory_allocated_mb"), row.get(f"system/gpu.{index}.memory_total_mb")
+        if _number(util):
+            shares[f"gpu{name}"] = float(util)
+        if _number(used) and _number(total) and total > 0:
+            shares[f"vram{name}"] = 100.0 * used / total
+    for key, name in (("system/cpu_percent", "cpu"), ("system/memory_percent", "ram")):
+        if _number(row.get(key)):
+            shares[name] = float(row[key])
+    return shares
 
 
 def format_duration(seconds: float | None) -> str:
@@ -84,8 +106,11 @@ class Job:
     cancelling: bool = False
     ended_runs: set[str] = field(default_factory=set)
     system: dict[str, Any] = field(default_factory=dict)  # the latest system/... sample of the current run
+    # system_shares of every sample, against seconds since the job started (its runs one after the other)
+    system_points: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     revision: int = 0
     _rate_origin: tuple[float, int] | None = field(default=None, repr=False)
+    _system_origin: float | None = field(default=None, repr=False)
 
     @property
     def active(self) -> bool:
@@ -189,20 +214,38 @@ class Job:
             self.revision += 1
 
     def system_summary(self) -> str:
-        """"CPU 97% · RSS 812 MB · GPU0 88% 3.1/80 GiB" from the latest system sample."""
+        """"RSS 812 MB · GPU0 3.1/80 GiB" from the latest system sample: the memory in use, in units (the system
+        chart beside the loss has the utilisations, and every figure as a share)."""
         s = self.system
         parts = []
-        if "system/cpu_percent" in s:
-            parts.append(f"CPU {s['system/cpu_percent']:.0f}%")
-        if "system/rss_mb" in s:
+        if _number(s.get("system/rss_mb")):
             parts.append(f"RSS {s['system/rss_mb']:.0f} MB")
-        for key in sorted(k for k in s if k.endswith(".gpu_percent")):
+        for key in sorted(k for k in s if k.endswith(".memory_allocated_mb")):
             index = key.split(".")[1]
-            used = s.get(f"system/gpu.{index}.memory_allocated_mb")
-            total = s.get(f"system/gpu.{index}.memory_total_mb")
-            memory = f" {used / 1024:.1f}/{total / 1024:.0f} GiB" if used is not None and total else ""
-            parts.append(f"GPU{index} {s[key]:.0f}%{memory}")
+            used, total = s.get(key), s.get(f"system/gpu.{index}.memory_total_mb")
+            if _number(used) and _number(total) and total > 0:
+                parts.append(f"GPU{index} {used / 1024:.1f}/{total / 1024:.0f} GiB")
         return " · ".join(parts)
+
+    def add_system(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Fold system samples (`run.system_metrics` rows, oldest first): the latest one for the progress line,
+        each one's shares for the system chart."""
+        for row in rows:
+            at = row.get("_timestamp")
+            if not _number(at):
+                continue
+            if self._system_origin is None:
+                self._system_origin = self.started_at if self.started_at is not None and self.started_at <= at else at
+            x = float(at) - self._system_origin
+            for name, value in system_shares(row).items():
+                series = self.system_points.setdefault(name, [])
+                if series and series[-1][0] >= x:
+                    continue  # a sample read again
+                series.append((x, value))
+                if len(series) > MAX_POINTS:
+                    series[:] = series[::2]
+            self.system = dict(row)
+            self.revision += 1
 
     def apply_history(self, rows: Iterable[Mapping[str, Any]], *, log: bool = True) -> None:
         """Fold `store.history` rows of a run: chart points, images, and (with `log`, for a run whose own log

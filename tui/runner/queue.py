@@ -20,6 +20,7 @@ import asyncio
 import os
 import threading
 import time
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ FLUSH_INTERVAL_S = 0.25  # at most four UI updates a second
 POLL_INTERVAL_S = 1.0  # store.change_token() reads
 BUSY_POLL_INTERVAL_S = 1.5  # while a launch of ours trains: each read of what changed shares the cores with it
 SINCE_MARGIN_S = 5.0  # a poll asks for runs written since the previous one, minus this (clocks, slow commits)
+REMEMBERED_LAUNCHES = 200  # the book's newest launches the form's memory of each stage is read from
 RECHECK_S = 2.0  # followed runs' states are re-read this often even when the store is still (a dead writer)
 
 
@@ -88,6 +90,9 @@ class JobQueue:
         self._next_poll_now = False
         self._elsewhere_keys = 0
         self._since = time.time() - 60.0  # running runs always come; ended ones only when written since a poll
+        # the launch form starts from these: each stage's last launch, and the last of all (this store's book)
+        self.remembered: dict[str, LaunchRequest] = {}
+        self.last_request: LaunchRequest | None = None
 
     # -- wiring -------------------------------------------------------------------------------------------------
 
@@ -108,6 +113,8 @@ class JobQueue:
         self.app = app
         self.changed = Signal(app, "runner-job-changed")
         self._adopt()
+        app.run_worker(self._remember_booked, name="runner-remembered", group="runner-remembered", thread=True,
+                       exit_on_error=False)
         app.set_interval(self.flush_interval, self._tick, name="runner-tick")
         self._start_next()
 
@@ -155,9 +162,27 @@ class JobQueue:
 
     # -- launching and cancelling ---------------------------------------------------------------------------------
 
+    def _remember_booked(self) -> None:
+        """(A thread worker.) The last launch of each stage in the store's book, earlier sessions' included; what
+        this session launched since wins."""
+        booked: dict[str, LaunchRequest] = {}
+        for launch in self.book.recent(REMEMBERED_LAUNCHES):  # oldest first: the newest of each stage stays
+            try:
+                request = replace(request_from_dict(launch.request), group=None)
+            except Exception:  # noqa: BLE001 - booked by another version: nothing to offer from it
+                continue
+            booked.pop(request.stage, None)
+            booked[request.stage] = request
+        for stage, request in booked.items():
+            self.remembered.setdefault(stage, request)
+        if self.last_request is None and booked:
+            self.last_request = list(booked.values())[-1]
+
     def submit(self, request: LaunchRequest) -> Job:
         """Book `request` in the store and queue it; it starts as soon as a slot is free."""
         request.validate()
+        self.remembered[request.stage] = request
+        self.last_request = request
         launch = self.book.add(request_to_dict(request))
         job = self._job_for(launch, request)
         job.add_log(f"queued: {request.title} in project {request.project}")
@@ -282,7 +307,7 @@ class JobQueue:
         self._adopted[job.key] = cancel
 
         def gone() -> int | None:  # not our child: no exit status to read, only whether its pid still runs
-            if self.book.get(launch.id).process_alive:
+            if launch.process_alive:  # its pid and start time, looked at afresh (no store read five times a second)
                 cancel.wait(0.2)
                 return None
             return CANCELLED_EXIT if cancel.is_set() else UNKNOWN_EXIT
@@ -443,7 +468,7 @@ class JobQueue:
                 entry.last_step = rows[-1]["_step"]
             system = update.system.get(run.id, [])
             if system:
-                job.system = system[-1]
+                job.add_system(system)
                 entry.last_system = system[-1]["_timestamp"]
             if run.state == "running" and run.progress and run.job_type == job.stage:
                 p = run.progress
@@ -478,7 +503,7 @@ class JobQueue:
         job = Job(key=self._elsewhere_keys, title=run.job_type or run.name, project=run.project, origin=ELSEWHERE,
                   state="running", stage=run.job_type or "", run_id=run.id,
                   started_at=run.created_at.timestamp(), epochs=_int_or_none(run.config.get("epochs")),
-                  device=str(run.config.get("device") or "set by the run"), detail=f"pid {run.pid} on {run.host}")
+                  device=str(run.config.get("device") or ""), detail=f"pid {run.pid} on {run.host}")
         job.add_log(f"── {run.job_type or 'run'}: run {run.id} ({run.name}) found running in pid {run.pid} "
                     f"on {run.host}")
         self.jobs.append(job)

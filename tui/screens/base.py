@@ -162,8 +162,18 @@ class StoreScreen(StoreCalls, Screen):
     def on_screen_resume(self) -> None:
         self._poll()
 
+    @property
+    def visible(self) -> bool:
+        """Whether the user can see this screen: the top one, or one that shows through the screens above it.
+        (Textual's `is_current` also counts the screen right under an opaque one: the explorer under the runner
+        would re-read the store at every change a training makes.)"""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        return all(screen.styles.background.a < 1 for screen in stack[stack.index(self) + 1:])
+
     def _poll(self) -> None:
-        if not self.is_current or self.fetching("poll"):
+        if not self.visible or self.fetching("poll"):
             return
         self.fetch("poll", self.store.change_token, self._token_read, on_error=lambda _error: None)
 

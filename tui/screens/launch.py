@@ -1,9 +1,14 @@
 """`r`: the launch form. Pick a stage (the whole pipeline, one of the tutorial's, or one of your own), the project
 and dataset, the input versions (any `name:alias` in the store; "latest" by default) and the training settings (a
-stage of your own: its settings as `KEY=VALUE ...`); `enter` starts it. The stages come from the stage registry;
-yours are listed by a child process (`launch_request.stage_catalog`) in a worker and join the list when it answers.
+stage of your own: its settings as `KEY=VALUE ...`); ctrl+s (or the Start button) starts it. Enter in a field moves
+to the next one and never starts a launch: a person tabbing through the form with enter must not start an hours-long
+training by accident (the form opens on the Stage field, not on Start). Each stage's fields start as its last launch
+left them (`remembered`: the job queue's memory of this store's launches, earlier sessions' included). The stages
+come from the stage registry; yours are listed by a child process (`launch_request.stage_catalog`) in a worker and
+join the list when it answers.
 
-The form returns a `tui.runner.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner queues it.
+The form returns a `tui.runner.launch_request.LaunchRequest` through `dismiss` (None when cancelled); the runner
+queues it.
 It checks the request with the pipeline's own validation before returning, so what it accepts a stage accepts too,
 and it refuses a stage whose input is not in the store yet, naming the stage to run first. The choices of inputs are
 read from the store through `StoreCalls.fetch`; when that fails the form says why under the inputs, and changing the
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
@@ -87,18 +93,25 @@ def _settings_text(settings: dict[str, Any]) -> str:
 
 
 class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
-    """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere)."""
+    """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere); `remembered` holds the last
+    launch of each stage, which fills the fields when that stage is picked."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s,ctrl+enter", "start", "Start", tooltip="Start the launch (enter moves to the next field)"),
         # A modal screen does not pass keys on to the app's bindings: the app's refresh, which calls refresh_data.
         Binding("ctrl+r", "app.refresh_store", "Refresh", show=False),
     ]
 
-    def __init__(self, store: Any, initial: LaunchRequest | None = None) -> None:
+    def __init__(self, store: Any, initial: LaunchRequest | None = None,
+                 remembered: Mapping[str, LaunchRequest] | None = None) -> None:
         super().__init__(classes="dialog", id="launch")
         self.store = store
+        self.remembered = remembered if remembered is not None else {}
         self.initial = initial or LaunchRequest()
+        self._opened_with = self.initial  # a stage of the user's joins the list later: it is picked then
+        self._filled_for = self.initial.stage  # the stage whose settings the fields hold
+        self._stage_fallback: str | None = None
         self._choices: dict[str, list[tuple[str, str]]] = {}
         self._shown: tuple | None = None
         self._mounting = asyncio.Lock()
@@ -109,10 +122,13 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
         initial = self.initial
         config = TrainConfig.from_mapping(initial.train_config)
         with Vertical(id="launch-box"):
-            yield Static(Text("Run a pipeline stage", style="bold"), id="launch-title")
+            title = Text("Run a pipeline stage", style="bold")
+            title.append("   enter next field · ctrl+s start · esc cancel", style="dim")
+            yield Static(title, id="launch-title")
             options = _stage_options()
             self._stage_names = [name for _, name in options]
             stage = initial.stage if initial.stage in {name for _, name in options} else options[0][1]
+            self._stage_fallback = stage if stage != initial.stage else None  # shown until the user's stages load
             yield _row("Stage", Select(options, value=stage, allow_blank=False, compact=True, id="launch-stage"))
             yield _row("Project", Input(initial.project, compact=True, id="launch-project", max_length=128))
             yield _row("Dataset", Select(DATASETS, value=initial.dataset, allow_blank=False, compact=True,
@@ -131,7 +147,7 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
                                             id="launch-device"))
             yield Static("", id="launch-error")
             with Horizontal(id="launch-buttons"):
-                yield Button("Start", variant="primary", compact=True, id="launch-start")
+                yield Button("Start (ctrl+s)", variant="primary", compact=True, id="launch-start")
                 yield Button("Cancel", compact=True, id="launch-cancel")
         yield KeyFooter()
 
@@ -142,7 +158,7 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
 
     def on_mount(self) -> None:
         self._stage_changed()
-        self.query_one("#launch-start", Button).focus()
+        self.query_one("#launch-stage", Select).focus()
         # the user's stages, listed by a child process (once per TUI process)
         self.fetch("launch-stages", lambda: stage_catalog().problems, self._show_stages)
 
@@ -152,9 +168,14 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
         select = self.query_one("#launch-stage", Select)
         options = _stage_options()
         if [name for _, name in options] != self._stage_names:
-            wanted = self.initial.stage if self.initial.stage in known_stages() else self.stage
+            opened, wanted = self._opened_with, self.stage
             self._stage_names = [name for _, name in options]
             select.set_options(options)
+            if self._stage_fallback == wanted and opened.stage in known_stages():
+                # the form opened on a stage of the user's and nobody picked another since: its fields as opened
+                wanted = self._filled_for = opened.stage
+                self._fill(opened)
+            self._stage_fallback = None
             select.value = wanted
         if problems:
             self.query_one("#launch-error", Static).update(
@@ -174,6 +195,11 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     def _stage_changed(self) -> None:
         if not self.query("#launch-stage"):  # a change that arrives after the form closed
             return
+        remembered = self.remembered.get(self.stage)
+        if self.stage != self._filled_for:
+            self._filled_for = self.stage
+            if remembered is not None:
+                self._fill(remembered)
         stage = known_stages().get(self.stage) if self.stage in known_stages() else None
         self.query_one("#launch-training").display = uses_training_config(self.stage)
         self.query_one("#launch-dataset-row").display = stage is None or stage.uses_dataset
@@ -183,6 +209,23 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
             given = dict(self.initial.config) if self.initial.stage == self.stage else {}
             self.query_one("#launch-config", Input).value = _settings_text({**stage.config, **given})
         self._load_inputs()
+
+    def _fill(self, request: LaunchRequest) -> None:
+        """The fields as `request` had them (its stage is the one shown); its pinned inputs are offered first."""
+        try:
+            config = TrainConfig.from_mapping(request.train_config)
+        except ArtifactsError:  # booked by another version with settings this one refuses: keep the fields
+            return
+        self.initial = request
+        self.query_one("#launch-project", Input).value = request.project
+        if request.dataset in {name for _, name in DATASETS}:
+            self.query_one("#launch-dataset", Select).value = request.dataset
+        for name, value in (("epochs", config.epochs), ("batch-size", config.batch_size),
+                            ("interval", config.batch_log_interval)):
+            self.query_one(f"#launch-{name}", Input).value = str(value)
+        self.query_one("#launch-optimizer", Select).value = config.optimizer
+        devices = {value for _, value in DEVICES}
+        self.query_one("#launch-device", Select).value = config.device if config.device in devices else "auto"
 
     @on(Input.Changed, "#launch-project")
     def _project_changed(self) -> None:
@@ -285,8 +328,12 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
         request.validate()
         return request
 
-    @on(Button.Pressed, "#launch-start")
     @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    @on(Button.Pressed, "#launch-start")
     def action_start(self) -> None:
         try:
             request = self._request()

@@ -50,7 +50,7 @@ class QuitConfirmScreen(ModalScreen["str | None"]):
             with Horizontal(id="quit-buttons"):
                 yield Button("Stay (esc)", compact=True, id="quit-stay")
                 yield Button("Quit, leave running (l)", variant="primary", compact=True, id="quit-leave")
-                yield Button("Cancel runs and quit (c)", variant="error", compact=True, id="quit-cancel")
+                yield Button("Quit, cancel runs (c)", variant="error", compact=True, id="quit-cancel")
         yield KeyFooter()
 
     def on_mount(self) -> None:

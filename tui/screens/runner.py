@@ -1,10 +1,11 @@
 """The runner: launched stages and runs of other processes, and the live view of the selected one.
 
 Top: the jobs (queued, running, ended; runs found running elsewhere are marked so). Below: the selected job's
-progress (batches, epochs, elapsed, ETA, device and GPU memory), its loss chart (train and validation loss) and
-accuracy chart against examples seen, and its log. `e` swaps the charts for the report stage's hardest examples,
-drawn in the terminal. `r` opens the launch form, `c` cancels the selected job, `t` starts the tutorial pipeline on
-digits.
+progress (batches, epochs, elapsed, ETA, device and memory in use), its loss chart (train and validation loss) and
+accuracy chart against examples seen, beside them the system chart (GPU utilisation and memory, CPU, RAM, as shares,
+against time: the `system/...` samples its runs record every few seconds), and its log. `e` swaps the charts for the
+report stage's hardest examples, drawn in the terminal. `r` opens the launch form, `c` cancels the selected job, `t`
+starts the tutorial pipeline on digits.
 
 The screen only mediates: the app's `JobQueue` runs and follows the jobs and publishes `changed` (at most four times a
 second) when one moved; the screen redraws the job's row and, for the selected job, its widgets. It keeps no state
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,10 +38,12 @@ from tui.widgets.run_log import RunLog
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.run_table import state_text
 
-__all__ = ["RunnerScreen", "split_series"]
+__all__ = ["RunnerScreen", "split_series", "system_series"]
 
-COLUMNS = (("key", "#", 2), ("job", "job", 22), ("state", "state", 11), ("progress", "progress", 11),
-           ("logged", "logged", 22))
+# 78 cells with the table's padding: an 80-column pane shows every column whole ("ep 20/20 100%", "● cancelled")
+COLUMNS = (("key", "#", 3), ("job", "job", 20), ("state", "state", 11), ("progress", "progress", 13),
+           ("logged", "logged", 21))
+WIDTHS = {key: width for key, _, width in COLUMNS}
 LIVE, EXAMPLES = "runner-live", "runner-examples"
 ROW_INTERVAL_S = 1.0
 CHART_INTERVAL_S = 0.45  # charts redraw at most about twice a second while training (progress: 4)
@@ -55,13 +59,53 @@ def split_series(points: dict[str, list[tuple[int, float]]]) -> tuple[dict, dict
     return loss, other
 
 
+SYSTEM_ORDER = ("gpu", "vram", "cpu", "ram")  # the GPU first (a solid line) where there is one
+
+
+def system_series(points: dict[str, list[tuple[float, float]]]) -> tuple[dict[str, list[tuple[float, float]]], str]:
+    """The system chart's series in the order drawn, and the x unit: seconds, minutes past 2 minutes, hours past 2
+    hours (the samples are against seconds since the job started)."""
+    def order(name: str) -> tuple[int, int, str]:
+        kind = name.rstrip("0123456789")
+        return (SYSTEM_ORDER.index(kind) if kind in SYSTEM_ORDER else len(SYSTEM_ORDER), len(name), name)
+
+    span = max((series[-1][0] for series in points.values() if series), default=0.0)
+    unit, div = ("h", 3600.0) if span >= 7200 else ("m", 60.0) if span >= 120 else ("s", 1.0)
+    names = sorted(points, key=order)
+    if div == 1.0:
+        return {name: points[name] for name in names}, unit
+    return {name: [(x / div, y) for x, y in points[name]] for name in names}, unit
+
+
 def _progress_cell(job: Job) -> str:
+    """"ep 13/20 62%", shortened to fit its column: "13/20 62%", then "62%"."""
     progress = job.progress
     if progress is None:
         return ""
-    epoch = f"ep {min(progress.epoch + 1, job.epochs)}/{job.epochs} " if progress.epoch is not None and job.epochs \
-        else ""
-    return f"{epoch}{progress.fraction:.0%}"
+    percent = f"{progress.fraction:.0%}"
+    if progress.epoch is None or not job.epochs:
+        return percent
+    epochs = f"{min(progress.epoch + 1, job.epochs)}/{job.epochs}"
+    return next(cell for cell in (f"ep {epochs} {percent}", f"{epochs} {percent}", percent)
+                if len(cell) <= WIDTHS["progress"])
+
+
+def _logged_cell(job: Job) -> Text:
+    """The newest version logged, and how many more ("trained-model:v0 +3"), ellipsized to fit its column (the log
+    and the toast at the end name every one)."""
+    logged = job.versions_logged
+    if not logged:
+        return Text("")
+    more = f" +{len(logged) - 1}" if len(logged) > 1 else ""
+    text = safe_text(logged[-1])
+    text.truncate(WIDTHS["logged"] - len(more), overflow="ellipsis")
+    text.append(more, "dim")
+    return text
+
+
+def _fit(text: Text, width: int) -> Text:
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 class RunnerScreen(StoreCalls, Screen):
@@ -83,9 +127,9 @@ class RunnerScreen(StoreCalls, Screen):
         self.selected: Job | None = None
         self._follow_newest = True
         self._tiles_for: tuple[int, str] | None = None
-        self._last_request: LaunchRequest | None = None
         self._rows_shown: dict[int, tuple[dict[str, str], float]] = {}
         self._charts_at = 0.0
+        self._system_shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -99,6 +143,7 @@ class RunnerScreen(StoreCalls, Screen):
                 with Horizontal(id="runner-charts"):
                     yield LossChart("loss", id="runner-loss")
                     yield LossChart("accuracy", id="runner-accuracy")
+                    yield LossChart("system", id="runner-system", x_unit="s")
                 yield RunLog(id="runner-log")
             with VerticalScroll(id=EXAMPLES):
                 yield ImageGrid(id="runner-images")
@@ -122,10 +167,10 @@ class RunnerScreen(StoreCalls, Screen):
     def _row_cells(self, job: Job) -> dict[str, Any]:
         return {
             "key": str(job.key),
-            "job": safe_text(job.label),
+            "job": _fit(safe_text(job.label), WIDTHS["job"]),
             "state": state_text(job.state),
             "progress": _progress_cell(job),
-            "logged": safe_text(", ".join(reversed(job.versions_logged))),
+            "logged": _logged_cell(job),
         }
 
     def _add_row(self, job: Job) -> None:
@@ -204,10 +249,25 @@ class RunnerScreen(StoreCalls, Screen):
             return
         self._charts_at = now
         loss, other = split_series(job.points if job is not None else {})
-        waiting = "waiting for the first points…" if job is not None and job.active else "no points logged"
+        waiting = "waiting for points…" if job is not None and job.active else "no points logged"  # fits 80/3
         self.query_one("#runner-loss", LossChart).set_series(loss, empty=waiting)
         other_title = "accuracy" if all("acc" in k for k in other) else "other metrics"
         self.query_one("#runner-accuracy", LossChart).set_series(other, title=other_title, empty=waiting)
+        self._show_system(job)
+
+    def _show_system(self, job: Job | None) -> None:
+        """The system chart: shown while a job runs (its first sample comes within seconds) or once it has any."""
+        chart = self.query_one("#runner-system", LossChart)
+        points = job.system_points if job is not None else {}
+        shown = bool(points) or (job is not None and job.active)
+        if chart.display != shown:
+            chart.display = shown
+        shape = (job.key if job is not None else None, {name: len(series) for name, series in points.items()})
+        if shape == self._system_shown or not shown:
+            return  # no new sample: the chart stays as drawn (converting thousands of points is not free)
+        self._system_shown = shape
+        series, unit = system_series(points)
+        chart.set_series(series, empty="waiting for a sample…", x_unit=unit)
 
     def _clock(self) -> None:
         if self.selected is not None and self.selected.active:
@@ -240,17 +300,18 @@ class RunnerScreen(StoreCalls, Screen):
     # -- actions --------------------------------------------------------------------------------------------------
 
     def action_launch(self) -> None:
-        initial = self._last_request
+        # the last launch (this session's, else the store's book's), else the run shown; each stage's fields as its
+        # own last launch left them
+        initial = self.jobs.last_request
         if initial is None and self.selected is not None and self.selected.request is not None:
             initial = self.selected.request
 
         def launched(request: LaunchRequest | None) -> None:
             if request is not None:
-                self._last_request = request
                 self._follow_newest = True
                 self.jobs.submit(request)
 
-        self.app.push_screen(LaunchScreen(self.store, initial), launched)
+        self.app.push_screen(LaunchScreen(self.store, initial, self.jobs.remembered), launched)
 
     def action_tutorial(self) -> None:
         if self.jobs.active:

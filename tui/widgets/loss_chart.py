@@ -5,8 +5,9 @@ The runner draws train/loss and validation/loss in one chart and validation/accu
 model trains; the runs view draws one metric of a run's history at a time (naming it above the chart, so without a
 legend). Each terminal cell holds 2x4 braille dots, so a 38x8 pane plots 76x32 points. Series are told apart
 by shape as well as colour, so the chart reads the same with NO_COLOR or on a monochrome terminal: the first series
-is a solid braille line, the others a dotted line with a marker glyph (◆ ● ▲ ■) at each logged point, and the
-legend shows each series' sample, name and last value.
+is a solid braille line, the others a dotted line with a marker glyph (◆ ● ▲ ■) at each logged point (on a dense
+series, one every few cells), and the legend shows each series' sample, name and last value. The runner's system
+chart plots seconds on its x axis: `x_unit` labels the ticks ("30s", "2m").
 
 `render_chart` is pure (points in, `Text` lines out) and costs O(points + width x height) whatever the number of
 points: points are first reduced to each dot column's entry, exit, min and max. Series names come from whoever
@@ -100,12 +101,18 @@ class _Canvas:
             self.dot(round(x0 + (x1 - x0) * i / steps), round(y0 + (y1 - y0) * i / steps))
 
 
-def _reduce(points: Sequence[tuple[float, float]], to_dot) -> list[tuple[int, int, int, int, int]]:
-    """Per dot column, in x order: (x, entry y, exit y, min y, max y)."""
+def _reduce(points: Sequence[tuple[float, float]], x_low: float, x_scale: float, y_high: float, y_scale: float,
+            x_max: int, y_max: int) -> list[tuple[int, int, int, int, int]]:
+    """Per dot column, in x order: (x, entry y, exit y, min y, max y). The point-to-dot mapping is inlined: this
+    loop is the chart's only O(points) part, run at each redraw of a series of thousands of points."""
     columns: dict[int, list[int]] = {}
+    get = columns.get
     for x, y in points:
-        dx, dy = to_dot(x, y)
-        column = columns.get(dx)
+        dx = int((x - x_low) * x_scale + 0.5)  # rounds: below 0 it is clamped anyway
+        dx = 0 if dx < 0 else x_max if dx > x_max else dx
+        dy = int((y_high - y) * y_scale + 0.5)
+        dy = 0 if dy < 0 else y_max if dy > y_max else dy
+        column = get(dx)
         if column is None:
             columns[dx] = [dy, dy, dy, dy]
         else:
@@ -117,8 +124,25 @@ def _reduce(points: Sequence[tuple[float, float]], to_dot) -> list[tuple[int, in
     return [(dx, *columns[dx]) for dx in sorted(columns)]
 
 
-def _short_names(names: list[str]) -> list[str]:
-    """Legend names without a "/suffix" they all share ("train/loss", "validation/loss" -> "train", "validation")."""
+def _thin(cells: set[tuple[int, int]], cols: int, phase: int = 0) -> set[tuple[int, int]]:
+    """Markers of a dense series (system samples every few seconds for hours) at least 4 cells apart, so that
+    its dotted line still shows between them; a sparse one (a validation point per epoch) keeps all. Each series
+    starts at its own `phase`, so that two dense series along the same row do not hide each other's markers."""
+    if len(cells) <= cols // 4:
+        return cells
+    kept, last = set(), phase % 4 - 4
+    for col, row in sorted(cells):
+        if col >= last + 4:
+            kept.add((col, row))
+            last = col
+    return kept
+
+
+def _short_names(names: list[str], title: str = "") -> list[str]:
+    """Legend names without a "/suffix" they all share ("train/loss", "validation/loss" -> "train", "validation"),
+    or, for a lone series, that is the chart's title ("validation/accuracy" under "accuracy" -> "validation")."""
+    if len(names) == 1 and title and names[0].endswith("/" + title) and len(names[0]) > len(title) + 1:
+        return [names[0][: -len(title) - 1]]
     if len(names) < 2 or not all("/" in name for name in names):
         return names
     suffixes = {name.rpartition("/")[2] for name in names}
@@ -126,7 +150,8 @@ def _short_names(names: list[str]) -> list[str]:
 
 
 def _finite(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    return [(float(x), float(y)) for x, y in points if math.isfinite(x) and math.isfinite(y)]
+    # x - x is 0 for a finite number, nan for inf and nan (cheaper than math.isfinite twice per point)
+    return [(x, y) for x, y in points if x - x == 0 and y - y == 0]
 
 
 def render_chart(
@@ -140,9 +165,10 @@ def render_chart(
     title_style: Style | str = "bold",
     empty: str = "waiting for data…",
     legend: bool = True,
+    x_unit: str = "",
 ) -> list[Text]:
     """The chart as `height` lines of at most `width` cells. Series are drawn in order; the first is a solid line.
-    With no title and no legend the plot starts on the first line."""
+    With no title and no legend the plot starts on the first line. `x_unit` follows each x label but 0 ("30s")."""
     styles = list(styles) or [Style()]
     data = {safe_str(name): _finite(points) for name, points in series.items()}
     data = {name: points for name, points in data.items() if points}
@@ -150,8 +176,8 @@ def render_chart(
     def style_of(i: int) -> Style | str:
         return styles[i % len(styles)]
 
-    names = _short_names(list(data))
     title = safe_str(title)
+    names = _short_names(list(data), title)
     header = Text(title, style=title_style, no_wrap=True, overflow="ellipsis")
     items = []
     for i, (name, points) in enumerate(data.items()):
@@ -188,24 +214,29 @@ def render_chart(
     x_high = max(xs) if max(xs) > x_low else x_low + 1
     dots_w, dots_h = cols * 2, rows * 4
 
+    x_max, y_max = dots_w - 1, dots_h - 1
+    x_scale, y_scale = x_max / (x_high - x_low), y_max / (y_high - y_low)
+
     def to_dot(x: float, y: float) -> tuple[int, int]:
-        dx = round((x - x_low) / (x_high - x_low) * (dots_w - 1))
-        dy = round((y_high - y) / (y_high - y_low) * (dots_h - 1))
-        return min(max(dx, 0), dots_w - 1), min(max(dy, 0), dots_h - 1)
+        dx = round((x - x_low) * x_scale)
+        dy = round((y_high - y) * y_scale)
+        return min(max(dx, 0), x_max), min(max(dy, 0), y_max)
 
     canvases = []
     for i, points in enumerate(data.values()):
         canvas, dotted = _Canvas(), i > 0
         previous = None
-        for dx, entry, exit_, low, high in _reduce(points, to_dot):
+        for dx, entry, exit_, low, high in _reduce(points, x_low, x_scale, y_high, y_scale, x_max, y_max):
             if previous is not None:
                 canvas.line(previous[0], previous[1], dx, entry, dotted)
             canvas.line(dx, low, dx, high, dotted)
             previous = (dx, exit_)
+            if dotted:
+                canvas.markers.add((dx >> 1, exit_ >> 2))
+                if low != exit_ or high != exit_:  # several points in this dot column: mark its extremes too
+                    canvas.markers.update({(dx >> 1, low >> 2), (dx >> 1, high >> 2)})
         if dotted:
-            for x, y in points:
-                dx, dy = to_dot(x, y)
-                canvas.markers.add((dx >> 1, dy >> 2))
+            canvas.markers = _thin(canvas.markers, cols, phase=i - 1)
         canvases.append(canvas)
 
     # Which series owns each cell: a marker over any line, else the series with the most dots there.
@@ -253,7 +284,7 @@ def render_chart(
     for tick in x_ticks:
         col = to_dot(tick, y_low)[0] >> 1
         axis[col] = "┬"
-        text = format_count(tick)
+        text = format_count(tick) + (x_unit if tick else "")
         start = min(max(label_width + 1 + col - len(text) // 2, 0), len(labels) - len(text))
         if start >= free_from:
             labels[start:start + len(text)] = list(text)
@@ -282,11 +313,12 @@ class LossChart(Widget):
     """
 
     def __init__(self, title: str = "", *, empty: str = "waiting for data…", legend: bool = True,
-                 id: str | None = None, classes: str | None = None) -> None:
+                 x_unit: str = "", id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
         self.empty = empty
         self.legend = legend
+        self.x_unit = x_unit
         self._series: dict[str, list[tuple[float, float]]] = {}
         self._lengths: dict[str, int] = {}
         self._cache: tuple[tuple, list[Strip]] | None = None
@@ -297,7 +329,7 @@ class LossChart(Widget):
         return self._series
 
     def set_series(self, series: Mapping[str, Sequence[tuple[float, float]]], *, title: str | None = None,
-                   empty: str | None = None) -> None:
+                   empty: str | None = None, x_unit: str | None = None) -> None:
         """Show these series (copied), redrawing only when something changed."""
         lengths = {name: len(points) for name, points in series.items()}
         changed = lengths != self._lengths or any(
@@ -307,6 +339,8 @@ class LossChart(Widget):
             self.title, changed = title, True
         if empty is not None and empty != self.empty:
             self.empty, changed = empty, True
+        if x_unit is not None and x_unit != self.x_unit:
+            self.x_unit, changed = x_unit, True
         if not changed:
             return
         self._series = {name: [tuple(p) for p in points] for name, points in series.items()}
@@ -336,7 +370,8 @@ class LossChart(Widget):
         key = (width, height, base)
         if self._cache is None or self._cache[0] != key:
             lines = render_chart(self.title, self._series, width, height, styles=series, axis_style=axis,
-                                 title_style=title, empty=self.empty, legend=self.legend)
+                                 title_style=title, empty=self.empty, legend=self.legend,
+                                 x_unit=self.x_unit)
             console = self.app.console
             strips = [Strip(list(line.render(console)), line.cell_len).adjust_cell_length(width).apply_style(base)
                       for line in lines]

@@ -40,7 +40,7 @@ async def test_pipeline_on_digits_streams_progress_and_chart_then_shows_versions
         form.query_one("#launch-epochs", Input).value = "2"
         form.query_one("#launch-batch-size", Input).value = "32"
         form.query_one("#launch-interval", Input).value = "2"
-        await pilot.press("enter")  # the Start button has the focus
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, RunnerScreen), what="the runner")
         (job,) = app.jobs.jobs
         assert job.request.stage == "pipeline" and job.request.dataset == "digits"

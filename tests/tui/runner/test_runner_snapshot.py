@@ -1,4 +1,5 @@
-"""SVG snapshot of the runner at 80x24 (a tmux pane): a finished training job with its charts, progress and log.
+"""SVG snapshot of the runner at 80x24 (a tmux pane): a finished training job with its charts (loss, accuracy and the
+system samples of a CPU machine), progress and log.
 
 Deterministic: the job is built from fixed events and times (no training runs). Update with
 `pytest tests/tui/runner/test_runner_snapshot.py --snapshot-update` and look at the SVG before committing it.
@@ -29,6 +30,9 @@ def _finished_training(app) -> None:
             epoch = batch // 38 - 1
             job.apply(Metrics("train", step, {"validation/loss": 1.2 / (epoch + 1), "epoch": epoch,
                                               "validation/accuracy": 60 + 12 * epoch}))
+    job.add_system([{"_timestamp": 1_700_000_000.0 + 5 * i, "system/cpu_percent": 96.0 + 3 * math.sin(i),
+                     "system/rss_mb": 700.0 + 4 * i, "system/memory_percent": 3.0 + 0.02 * i}
+                    for i in range(10)])
     job.set_progress(Progress("train", 114, 114, "batch", 2))
     job.apply(StageFinished("train", "artifacts-example", "k2v9x7qa",
                             (LoggedVersion("artifacts-example", "trained-model", "v0", "model", ("latest",)),)))

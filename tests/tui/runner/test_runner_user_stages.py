@@ -61,11 +61,11 @@ async def test_the_form_lists_a_user_stage_with_its_settings(tmp_path, monkeypat
 
         settings.value = "lr=fast"
         settings.focus()
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "lr must be a number" in screen_text(app), what="the refusal")
         assert results == []
 
         settings.value = "lr=0.5"
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: results, what="the form to return")
     assert results == [LaunchRequest(stage="fit-probe", config={"lr": 0.5})]
