@@ -117,7 +117,7 @@ class RunsScreen(StoreScreen):
         self.set_interval(REREAD_S, self._reread)
 
     def _reread(self) -> None:
-        if self.is_current and not self.fetching("runs", "run"):
+        if self.visible and not self.fetching("runs", "run"):  # not while under the runner
             self.refresh_data()
 
     def refresh_data(self) -> None:
