@@ -14,7 +14,9 @@ import sys
 import termios
 import time
 
-KEYS = {"down": "\x1b[B", "up": "\x1b[A", "enter": "\r", "tab": "\t", "escape": "\x1b"}
+# Escape as the kitty keyboard protocol sends it (Textual asks for that protocol): a lone ESC byte would wait out the
+# escape delay, and a key typed within it would arrive as alt+key.
+KEYS = {"down": "\x1b[B", "up": "\x1b[A", "enter": "\r", "tab": "\t", "escape": "\x1b[27u"}
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
