@@ -84,7 +84,11 @@ def test_runs_compare_80x24(demo_store, snapshot_app, snap_compare):
         await settle(pilot)
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("slash", *"group:pipeline job:train", "enter", "space", "down", "space", "down", "space", "v")
+        await pilot.press("slash", *"group:pipeline job:train", "enter")  # key bursts: tests/tui/test_runs_view.py
+        await settle(pilot)
+        await pilot.press("space", "down", "space", "down", "space")
+        await settle(pilot)
+        await pilot.press("v")
         await settle(pilot)
 
     assert snap_compare(snapshot_app(demo_store), terminal_size=(80, 24), run_before=run_before)
