@@ -8,6 +8,12 @@ import warnings
 
 import pytest
 
+# One torch (OpenMP/MKL) thread per process, set before anything imports torch, and inherited by the stages' child
+# processes: `make test` runs 3 workers on 2 cores, and torch's idle threads spin, burning the CPU the other workers
+# need (the whole digits pipeline cost 36 s of CPU for 9 s of work). The runner keeps a value set by the user.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 from tests.helpers.wandb_sdk import bounded_teardown, restore_environ, sdk_in_use
 
 

@@ -34,7 +34,7 @@ def _no_run_left_open(monkeypatch):
 
 def _script_env(store_root: Path, *extra_paths: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("WANDB_PROJECT", "WANDB_ARTIFACT_DIR")}
-    env.update(ARTIFACTS_TUI_HOME=str(store_root), OMP_NUM_THREADS="2", MKL_NUM_THREADS="2",
+    env.update(ARTIFACTS_TUI_HOME=str(store_root), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(map(str, [REPO, *extra_paths])))
     return env
 

@@ -22,7 +22,7 @@ def workdir(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_") or k == "WANDB_SILENT"}
     env.update(ARTIFACTS_TUI_HOME=str(work / "store"), WANDB_ENTITY="team", PYTHONPATH=str(REPO),
                WANDB_DATA_DIR=str(work / "wandb-data"), WANDB_CACHE_DIR=str(work / "wandb-cache"),
-               WANDB_CONFIG_DIR=str(work / "wandb-config"), OMP_NUM_THREADS="2")
+               WANDB_CONFIG_DIR=str(work / "wandb-config"), OMP_NUM_THREADS="1")
     outputs = {}
     for name in ("tables_predictions", "model_registry", "api_reads"):
         done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py")], cwd=work, env=env,

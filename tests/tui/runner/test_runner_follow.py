@@ -73,6 +73,7 @@ async def test_run_of_another_process_appears_and_its_chart_grows_without_a_key(
 
         stop.touch()
         await wait_until(pilot, lambda: job.state == "finished", timeout=30, what="the run to finish")
+        await wait_until(pilot, lambda: "validation/loss" in chart.series, timeout=10, what="its last rows charted")
         assert chart.series["validation/loss"][-1][1] == 0.5
         assert job.versions_logged == ["elsewhere-model:v0"]
         await wait_for_notification(pilot, lambda n: "finished" in n.message and "elsewhere-model:v0" in n.message)
