@@ -111,11 +111,11 @@ async def _stalls(store_path: Path) -> dict[str, float]:
             out["open"] = take()
             more = next(c for c in node.children if isinstance(c.data, MoreItem))
             before = len(node.children)
-            tree.move_cursor(more)
+            tree.cursor_line = more.line - 1   # the last version row; a user walks down onto "older versions"
             await pilot.pause()
             take()
             t0 = time.perf_counter()
-            await pilot.press("enter")
+            await pilot.press("down")
             while len(node.children) <= before:
                 await pilot.pause(0.001)
             out["page_s"] = time.perf_counter() - t0
@@ -169,7 +169,7 @@ def run(workdir: Path) -> list[Result]:
                           goal="< 30 ms", met=stalls["start"] < 30))
     results.append(Result("longest stall opening a 100k-version collection", stalls["open"], "ms",
                           goal="< 30 ms", met=stalls["open"] < 30))
-    results.append(Result("next page of older versions (key press to rows)", stalls["page_s"] * 1000, "ms",
+    results.append(Result("next page of older versions (down onto the row, to its rows)", stalls["page_s"] * 1000, "ms",
                           goal="< 100 ms", met=stalls["page_s"] < 0.1))
     results.append(Result("longest stall while that page loads", stalls["page"], "ms", goal="< 30 ms",
                           met=stalls["page"] < 30))
