@@ -470,7 +470,7 @@ class JobQueue:
             if system:
                 job.add_system(system)
                 entry.last_system = system[-1]["_timestamp"]
-            if run.state == "running" and run.progress and run.job_type == job.stage:
+            if run.progress and run.job_type == job.stage:  # ended too: a short run may start and end between polls
                 p = run.progress
                 job.set_progress(Progress(job.stage, int(p.get("done", 0)), int(p.get("total", 0)),
                                           str(p.get("unit", "batch")), p.get("epoch")))
