@@ -24,7 +24,7 @@ from core.errors import NotFoundError, ValidationError
 from core.processes import HOST, process_alive, process_start  # noqa: F401 (writes and launches use them)
 from core.values import (
     ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Link, Problem,
-    RunInfo, utc,
+    RunInfo, file_states, utc,
 )
 
 HEARTBEAT_STALE_S = 60.0
@@ -56,14 +56,6 @@ def default_home() -> Path:
 def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> "Store":
     """Open (creating when needed) the store at `path`, else at the default home."""
     return Store(Path(path).expanduser() if path is not None else default_home(), timeout=timeout)
-
-
-def _downloaded(base: Path, entry) -> bool:
-    """Whether the download root holds this file with its size (a cheap check: the Files tab's "local" column)."""
-    try:
-        return os.stat(base / entry.path).st_size == entry.size
-    except OSError:
-        return False
 
 
 _new_version = object.__new__
@@ -323,13 +315,8 @@ class Store:
         as `verify` does (all of them by default; while their sizes add up to at most `verify_bytes` when given,
         the rest only size-checked: "unverified" when the size is right). A re-hash is remembered in the process
         until the blob's ctime changes, so showing the same version again reads nothing."""
-        base = Path(root) if root is not None else version.default_root()
-        budget = None if verify_bytes is None else [verify_bytes]
-        states = []
-        for entry in version.files():
-            blob = self.blobs.state(version.alg, entry.digest, entry.size, budget)
-            states.append(FileState(entry.path, entry.digest, entry.size, blob, _downloaded(base, entry)))
-        return states
+        return file_states(version, root, verify_bytes,
+                           lambda entry, budget: self.blobs.state(version.alg, entry.digest, entry.size, budget))
 
     def version_logged_by(self, version: ArtifactVersion) -> RunInfo | None:
         row = self.db.read_one(

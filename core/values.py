@@ -4,6 +4,7 @@ is `core.protocol.VersionBackend`, in public names; both the local and the W&B s
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +41,22 @@ class FileState:
     blob: str          # "ok" (re-hashed) | "unverified" (right size, not re-hashed) | "missing" | "corrupt";
                        # the W&B store adds "remote" (not fetched yet)
     downloaded: bool   # the download root holds this file with this size
+
+
+def file_states(version: "ArtifactVersion", root, verify_bytes: int | None, blob_state) -> list[FileState]:
+    """What both stores' `version_file_states` return: each file with `blob_state(entry, budget)` (budget: a
+    one-item list of the bytes still allowed to be re-hashed, None for no limit) and whether `root` (default
+    ./artifacts/name:vN) holds a copy of the right size (a cheap stat: the Files tab's "local" column)."""
+    base = Path(root) if root is not None else version.default_root()
+    budget = None if verify_bytes is None else [verify_bytes]
+    states = []
+    for entry in version.files():
+        try:
+            downloaded = os.stat(base / entry.path).st_size == entry.size
+        except OSError:
+            downloaded = False
+        states.append(FileState(entry.path, entry.digest, entry.size, blob_state(entry, budget), downloaded))
+    return states
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from core.file_bytes import find_entry, read_file
 from core.history_sampling import downsample
 from core.values import (
     ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Problem, RunInfo,
+    file_states,
 )
 from core.wandb_backend.remote_cache import RemoteCache
 from core.wandb_backend.client import WandbClient
@@ -283,12 +284,8 @@ class WandbStore:
     def version_file_states(self, version: ArtifactVersion, root=None, *,
                             verify_bytes: int | None = None) -> list[FileState]:
         """As the local store's, with "remote" for a file on the server not fetched yet."""
-        from core.store import _downloaded
-
-        base = Path(root) if root is not None else version.default_root()
-        budget = None if verify_bytes is None else [verify_bytes]
-        return [FileState(entry.path, entry.digest, entry.size, self.cache.blob_state(version.alg, entry, budget),
-                          _downloaded(base, entry)) for entry in version.files()]
+        return file_states(version, root, verify_bytes,
+                           lambda entry, budget: self.cache.blob_state(version.alg, entry, budget))
 
     def download_version(self, version: ArtifactVersion, root=None) -> Path:
         """Fetch what is not in the local blob store yet, then copy out as the local store does."""
