@@ -360,8 +360,9 @@ class JobQueue:
             state = "crashed" if exit_code is None or exit_code < 0 else "failed"
             error = f"the stage process {how}" + (f"; its last lines: {' | '.join(tail[-6:])}" if tail else "")
         self.book.finish(job.key, "failed" if state == "crashed" else state, exit_code=exit_code, error=error or None)
-        for run in runs:  # what the last poll had not read yet: the final versions, the end of each run
+        for run in runs:  # what the last poll had not read yet: the final versions and progress, each run's end
             job.outputs.extend(o for o in (logged_version(v) for v in run.outputs()) if o not in job.outputs)
+            _take_progress(job, run)
             self._fold_run_end(job, run)
         self._end(job, state, error)
 
@@ -470,10 +471,7 @@ class JobQueue:
             if system:
                 job.add_system(system)
                 entry.last_system = system[-1]["_timestamp"]
-            if run.progress and run.job_type == job.stage:  # ended too: a short run may start and end between polls
-                p = run.progress
-                job.set_progress(Progress(job.stage, int(p.get("done", 0)), int(p.get("total", 0)),
-                                          str(p.get("unit", "batch")), p.get("epoch")))
+            _take_progress(job, run)
             if run.state == "cancelled" and job.cancelling and job.active and job.origin == HERE:
                 # the stage has stopped and logged nothing more: say so now, not when its process has exited
                 self._fold_run_end(job, run)
@@ -515,3 +513,12 @@ _ENDED = {"crashed": "its process stopped without finishing the run (no heartbea
 
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _take_progress(job: Job, run: Any) -> None:
+    """The run's progress row as the job's (an ended run's too: a short stage may start and end between two polls,
+    and its final row is what makes it read 100 %)."""
+    if run.progress and run.job_type == job.stage:
+        p = run.progress
+        job.set_progress(Progress(job.stage, int(p.get("done", 0)), int(p.get("total", 0)),
+                                  str(p.get("unit", "batch")), p.get("epoch")))
