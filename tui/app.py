@@ -29,10 +29,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 from textual.notifications import Notify
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 import core
 from tui.format import utc_now
-from tui.runner.actions import install_runner, open_launch, open_runner, quit_or_confirm, start_tutorial
+from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
 from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
@@ -79,6 +80,12 @@ class BindingCommands(Provider):
 
 
 SEVERITY = {"information": 0, "warning": 1, "error": 2}
+RUNNER_IMPORT = "runner-import"
+RUNNER_AT_LATEST_S = 2.0
+
+
+def _import_runner() -> None:
+    import tui.runner.actions  # noqa: F401 - what install_runner needs, loaded off the UI thread
 
 
 class ArtifactsApp(App[None]):
@@ -115,6 +122,7 @@ class ArtifactsApp(App[None]):
         self.clock = clock or utc_now
         self.poll_interval = poll_interval
         self.sub_title = safe_str(store.location)
+        self._runner_loading = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -127,19 +135,53 @@ class ArtifactsApp(App[None]):
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        install_runner(self)  # self.jobs: the queue of launched stages
         self.push_screen(ExplorerScreen(self.store))
+        self.set_timer(RUNNER_AT_LATEST_S, self._load_runner)  # if the first screen never comes (a store error)
+
+    def on_first_screen_shown(self, event: FirstScreenShown) -> None:
+        self._load_runner()
+
+    def _load_runner(self) -> None:
+        """The runner (`self.jobs`, the queue of launched stages, which takes up this store's running launches) is
+        not part of the first screen: once that is drawn, its modules (the pipeline's events and registry among
+        them, ~35 ms) are imported in a thread and the queue is installed when they are. Asked for sooner (a key
+        pressed at once, `app.jobs` from a script), it is installed then (`__getattr__`)."""
+        if self._runner_loading or "jobs" in vars(self):
+            return
+        self._runner_loading = True
+        self.run_worker(_import_runner, name=RUNNER_IMPORT, group=RUNNER_IMPORT, thread=True, exit_on_error=False)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "jobs":  # asked for before the runner was installed (a key pressed at once, a script): now
+            from tui.runner.actions import install_runner
+
+            return install_runner(self)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == RUNNER_IMPORT and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            from tui.runner.actions import install_runner  # an import error raises here, where it is seen
+
+            install_runner(self)
 
     def action_launch(self) -> None:
+        from tui.runner.actions import open_launch
+
         open_launch(self)
 
     def action_runner(self) -> None:
+        from tui.runner.actions import open_runner
+
         open_runner(self)
 
     def action_tutorial(self) -> None:
+        from tui.runner.actions import start_tutorial
+
         start_tutorial(self)  # the whole tutorial pipeline on the bundled digits dataset
 
     async def action_quit(self) -> None:
+        from tui.runner.actions import quit_or_confirm
+
         quit_or_confirm(self)  # asks first while a run is active
 
     def action_refresh_store(self) -> None:

@@ -23,3 +23,7 @@ class JumpToRun(Message):
         super().__init__()
         self.project = project
         self.run_id = run_id
+
+
+class FirstScreenShown(Message):
+    """The explorer drew its first tree (or the empty store's page): what start-up defers can load now."""

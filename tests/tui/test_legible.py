@@ -214,7 +214,7 @@ async def test_keys_never_vanish(store, demo_store, make_app, monkeypatch):
 
 async def test_empty_store_keys(store, make_app, monkeypatch):
     started = []
-    monkeypatch.setattr("tui.app.start_tutorial", lambda app: started.append(app))
+    monkeypatch.setattr("tui.runner.actions.start_tutorial", lambda app: started.append(app))
     notices: list[str] = []
     app = make_app(store)
     app.notify = lambda message, **kw: notices.append(message)

@@ -1,6 +1,7 @@
 """How the app plugs the runner in: one `JobQueue` per app, and the actions its bindings and commands call.
 
-`tui/app.py` stays small: it calls `install_runner(self)` from `on_mount` and binds keys to the functions here
+`tui/app.py` stays small: it installs the queue (`install_runner`) once its first screen is up, or when `app.jobs` is
+asked for sooner, and binds keys to the functions here
 (`r` opens the launch form, another key the runner, quitting goes through `quit_or_confirm`); the command palette
 lists those bindings by itself. The runner's own screens need none of this: they take the store and the queue.
 """
@@ -25,8 +26,8 @@ def install_runner(app: Any, store: Any = None, *, download_root: str | os.PathL
 
     Idempotent: an app that has a queue keeps it (a `download_root` given later replaces the queue's).
     """
-    existing = getattr(app, "jobs", None)
-    if isinstance(existing, JobQueue):
+    existing = _installed(app)
+    if existing is not None:
         if download_root is not None:
             existing.download_root = download_root
         return existing
@@ -36,9 +37,14 @@ def install_runner(app: Any, store: Any = None, *, download_root: str | os.PathL
     return jobs
 
 
+def _installed(app: Any) -> JobQueue | None:
+    """The app's queue when it has one (not `getattr`: ArtifactsApp installs it on a first `app.jobs`)."""
+    jobs = vars(app).get("jobs")
+    return jobs if isinstance(jobs, JobQueue) else None
+
+
 def _jobs(app: Any) -> JobQueue:
-    jobs = getattr(app, "jobs", None)
-    return jobs if isinstance(jobs, JobQueue) else install_runner(app)
+    return _installed(app) or install_runner(app)
 
 
 def open_runner(app: Any) -> None:
@@ -77,8 +83,8 @@ def quit_or_confirm(app: Any) -> None:
     """Quit now when no run is active; otherwise ask, and on yes cancel the runs, let them end, then quit."""
     from tui.screens.quit_confirm import QuitConfirmScreen
 
-    jobs = getattr(app, "jobs", None)
-    if not isinstance(jobs, JobQueue) or not jobs.active:
+    jobs = _installed(app)
+    if jobs is None or not jobs.active:
         app.exit()
         return
     if isinstance(app.screen, QuitConfirmScreen):

@@ -24,10 +24,9 @@ from textual.widgets import Header, Input, Static, Tree
 from core import default_home
 from core.errors import ArtifactsError
 from tui.alias_undo import AliasChange, AliasEditor, UndoConflict
-from tui.messages import JumpToRun, JumpToVersion
+from tui.messages import FirstScreenShown, JumpToRun, JumpToVersion
 from tui.safe import join_text, safe_str, safe_text
 from tui.screens.base import StoreScreen
-from tui.screens.dialogs import AddAliasDialog, RemoveAliasDialog
 from tui.widgets.artifact_tree import (
     ArtifactTree,
     CollectionItem,
@@ -36,7 +35,6 @@ from tui.widgets.artifact_tree import (
     VersionItem,
     split_ref,
 )
-from tui.widgets.file_table import VERIFY_BYTES
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.version_details import VersionDetails, VersionOverview
 
@@ -143,6 +141,7 @@ class ExplorerScreen(StoreScreen):
         self._current: VersionItem | None = None
         self._current_version: Any = None
         self._pending_jump: str | None = None
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -180,6 +179,9 @@ class ExplorerScreen(StoreScreen):
             tree.cursor_line = 0
         if self._pending_jump:
             self._jump(self._pending_jump)
+        if not self._shown_once:
+            self._shown_once = True
+            self.call_after_refresh(self.app.post_message, FirstScreenShown())
 
     def _empty_text(self) -> Text:
         text = Text("No artifacts in this store yet.\n\n", style="bold")
@@ -293,6 +295,8 @@ class ExplorerScreen(StoreScreen):
             if self._current is not None and self._current.ref == event.ref:
                 self.details.show_files(states)
 
+        from tui.widgets.file_table import VERIFY_BYTES  # with the Files tab that asks (start-up time)
+
         self.fetch("files", lambda: self.store.artifact(event.ref).file_states(verify_bytes=VERIFY_BYTES), shown,
                    loading=self.details.query_one("#file-table"))
 
@@ -372,6 +376,8 @@ class ExplorerScreen(StoreScreen):
             if alias:
                 self.fetch("alias", lambda: self.aliases.add(version, alias), self._alias_changed, exclusive=False)
 
+        from tui.screens.dialogs import AddAliasDialog  # on the first `a` (start-up time)
+
         self.app.push_screen(AddAliasDialog(self.store, version), chosen)
 
     def action_remove_alias(self) -> None:
@@ -386,6 +392,8 @@ class ExplorerScreen(StoreScreen):
         def chosen(alias: str | None) -> None:
             if alias:
                 self.fetch("alias", lambda: self.aliases.remove(version, alias), self._alias_changed, exclusive=False)
+
+        from tui.screens.dialogs import RemoveAliasDialog  # on the first `d` (start-up time)
 
         self.app.push_screen(RemoveAliasDialog(version), chosen)
 
