@@ -113,8 +113,13 @@ class KeyFooter(Footer):
 
     def bindings_changed(self, screen) -> None:
         # A screen under a dialog or the palette keeps its row: the keys there are the dialog's, not its own.
-        if self.app.screen is self.screen:
-            super().bindings_changed(screen)
+        if self.app.screen is not self.screen:
+            return
+        width = self.size.width or self.app.size.width
+        if (self._bindings_ready and self._shown is not None and width == self._laid_out_for and screen is self.screen
+                and fit(*self.items(), width) == self._shown):
+            return  # the same keys as shown: no new row of widgets (a recompose restyles ten of them, ~10 ms)
+        super().bindings_changed(screen)
 
     def on_resize(self) -> None:
         if self._bindings_ready and self.size.width != self._laid_out_for:
