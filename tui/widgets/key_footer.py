@@ -10,7 +10,10 @@ footer decides what one row holds instead:
    not at all: what does not fit is left out, never cut (`?` lists it, and the palette runs it);
 3. `^p palette` last, when there is room for it.
 
-It recomposes when the bindings change (focus moved, an action became available) and when the width changes.
+It is one widget that draws the row as one line of text (Textual's footer mounts a widget per key: ten keys cost
+ten widgets and twenty component styles on every screen, a tenth of the first screen's time), and draws it again
+when the keys it shows change (focus moved, an action became available) or the width does. A click on a key
+presses it, as on Textual's footer; the key under the mouse is highlighted and its tooltip shown.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rich.cells import cell_len
-from textual.app import ComposeResult
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
 
 HELP_KEYS = ("question_mark", "f1")  # the pinned key: `?`, else f1 where `?` is typed into a text field
 
@@ -51,20 +54,51 @@ def fit(pinned: Item | None, items: list[Item], width: int) -> list[Item]:
     return chosen
 
 
-class KeyFooter(Footer):
+class KeyFooter(Widget, can_focus=False):
     """A one-row, compact footer that always shows how to list every key (`?`) and never cuts a key."""
 
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description", "key-footer--hover"}
+    # Textual's compact footer, as one widget: the same theme variables, a key then a space and its description,
+    # one cell between items.
     DEFAULT_CSS = """
     KeyFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+        text-wrap: nowrap;
         overflow: hidden hidden;
+        .key-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .key-footer--hover {
+            background: $block-hover-background;
+        }
     }
     """
 
+    show_command_palette = True
+
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("compact", True)
         super().__init__(**kwargs)
         self._laid_out_for = 0
         self._shown: list[Item] | None = None  # kept while a dialog covers the screen: its keys are not ours
+        self._spans: list[tuple[int, int, Item]] = []  # (first cell, end cell, item) of each key drawn
+        self._hover: Item | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _item(self, binding: Binding, enabled: bool, tooltip: str = "") -> Item:
         return Item(binding.key, self.app.get_key_display(binding), binding.description, binding.action, enabled,
@@ -100,27 +134,68 @@ class KeyFooter(Footer):
             rest.append(self._item(palette.binding, palette.enabled, palette.tooltip))
         return pinned, rest
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _lay_out(self) -> None:
         width = self.size.width or self.app.size.width
-        if self.app.screen is self.screen or self._shown is None or width != self._laid_out_for:
-            self._shown = fit(*self.items(), width)
+        shown = fit(*self.items(), width)
         self._laid_out_for = width
-        for item in self._shown:
-            yield FooterKey(item.key, item.key_display, item.description, item.action, disabled=not item.enabled,
-                            tooltip=item.tooltip).data_bind(compact=Footer.compact)
+        if shown != self._shown:
+            self._shown = shown
+            self.refresh()
 
     def bindings_changed(self, screen) -> None:
         # A screen under a dialog or the palette keeps its row: the keys there are the dialog's, not its own.
-        if self.app.screen is not self.screen:
-            return
-        width = self.size.width or self.app.size.width
-        if (self._bindings_ready and self._shown is not None and width == self._laid_out_for and screen is self.screen
-                and fit(*self.items(), width) == self._shown):
-            return  # the same keys as shown: no new row of widgets (a recompose restyles ten of them, ~10 ms)
-        super().bindings_changed(screen)
+        if self.app.screen is self.screen and self.is_attached:
+            self._lay_out()
 
     def on_resize(self) -> None:
-        if self._bindings_ready and self.size.width != self._laid_out_for:
-            self.call_after_refresh(self.recompose)
+        if self._shown is not None and self.size.width != self._laid_out_for:
+            self._lay_out()
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-footer--key", partial=True)
+        description_style = self.get_component_rich_style("key-footer--description", partial=True)
+        hover_style = self.get_component_rich_style("key-footer--hover", partial=True)
+        text = Text(no_wrap=True, end="")
+        self._spans = []
+        cell = 0
+        for item in self._shown or ():
+            if cell:
+                text.append(" ")
+            start = len(text)
+            text.append(item.key_display, key_style)
+            if item.description:
+                text.append(" " + item.description, description_style)
+            if not item.enabled:
+                text.stylize("dim", start)
+            if item == self._hover:
+                text.stylize(hover_style, start)
+            width = cell_len(text.plain[start:])
+            self._spans.append((cell, cell + width, item))
+            cell += width + 1
+        return text
+
+    def _item_at(self, x: int) -> Item | None:
+        return next((item for first, end, item in self._spans if first <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        item = self._item_at(event.x)
+        if item != self._hover:
+            self._hover = item
+            self.tooltip = item.tooltip if item is not None and item.tooltip else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        item = self._item_at(event.x)
+        if item is None:
+            return
+        event.stop()
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()
