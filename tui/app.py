@@ -92,8 +92,8 @@ class ArtifactsApp(App[None]):
     """Explore a store's projects, artifacts, versions, aliases and runs from the keyboard."""
 
     TITLE = "artifacts-tui"
-    CSS_PATH = ["styles/app.tcss", "styles/explorer.tcss", "styles/runs.tcss", "styles/dialogs.tcss",
-                "styles/runner.tcss"]
+    # The first screen's and the dialogs'; the runs view, the runner and the launch form bring theirs (CSS_PATH)
+    CSS_PATH = ["styles/app.tcss", "styles/explorer.tcss", "styles/dialogs.tcss"]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("r", "launch", "Run…", tooltip="Launch a pipeline stage or the whole pipeline"),

@@ -17,7 +17,6 @@ from tui.runner.queue import JobQueue
 
 __all__ = ["install_runner", "open_launch", "open_runner", "quit_or_confirm", "start_tutorial"]
 
-CSS_PATH = "styles/runner.tcss"  # what the app's CSS_PATH must include (relative to tui/, as app.py's entries are)
 
 
 def install_runner(app: Any, store: Any = None, *, download_root: str | os.PathLike[str] | None = None,

@@ -96,6 +96,8 @@ class LaunchScreen(StoreCalls, ModalScreen[LaunchRequest | None]):
     """The form; `initial` pre-fills it (the last launch, or a stage picked elsewhere); `remembered` holds the last
     launch of each stage, which fills the fields when that stage is picked."""
 
+    CSS_PATH = "../styles/runner.tcss"  # loaded when the screen first opens, not with the first screen
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s,ctrl+enter", "start", "Start", tooltip="Start the launch (enter moves to the next field)"),

@@ -24,6 +24,8 @@ __all__ = ["QuitConfirmScreen"]
 class QuitConfirmScreen(ModalScreen["str | None"]):
     """"N runs are active": `l` quit and leave them running, `c` cancel them and quit, `esc` stay."""
 
+    CSS_PATH = "../styles/runner.tcss"  # loaded when the screen first opens, not with the first screen
+
     BINDINGS = [
         Binding("l", "answer('leave')", "Quit, leave runs running"),
         Binding("c,y", "answer('cancel')", "Cancel runs and quit"),

@@ -111,6 +111,8 @@ def _fit(text: Text, width: int) -> Text:
 class RunnerScreen(StoreCalls, Screen):
     """Jobs and the live view of one; `jobs` is the app's `JobQueue`."""
 
+    CSS_PATH = "../styles/runner.tcss"  # loaded when the screen first opens, not with the first screen
+
     TITLE = "Runner"
     BINDINGS = [
         Binding("r", "launch", "Run…", tooltip="Launch a pipeline stage, or the whole pipeline"),

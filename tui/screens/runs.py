@@ -55,6 +55,8 @@ class RunsScreen(StoreScreen):
     """Runs with job type, state, created, runtime and summary metrics; config, summary, artifacts and chart of
     one; one metric of several runs in one chart."""
 
+    CSS_PATH = "../styles/runs.tcss"  # loaded when the screen first opens, not with the first screen
+
     AUTO_FOCUS = "#run-table"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Clear the filter, else go back", priority=True),
