@@ -11,6 +11,8 @@ import re
 import shlex
 import shutil
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,35 @@ def start_command(store: Any) -> str:
 
 def load_catalog(store: Any) -> dict[str, list[Any]]:
     return {project: store.collections(project) for project in store.projects()}
+
+
+class Prefetch:
+    """`call()` started in a thread when the screen is made, so that its result is there when the screen mounts and
+    the first frame already shows it (instead of an empty frame, then a second one). Only a head start: a failure
+    is not reported here, the screen reads again the usual way (`StoreCalls.fetch`), where errors are shown."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._call = call
+        self._done = threading.Event()
+        self._result: Any = None
+        self._ok = False
+        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._result, self._ok = self._call(), True
+        except BaseException:  # noqa: BLE001 - read again where errors are shown
+            pass
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set() and self._ok
+
+    def result(self) -> Any:
+        """The result (waiting for it), or `call()` again when the head start failed (in a worker thread)."""
+        self._done.wait()
+        return self._result if self._ok else self._call()
 
 
 def load_page(store: Any, project: str, name: str, below: int | None = None, *, above: int | None = None,
@@ -142,6 +173,7 @@ class ExplorerScreen(StoreScreen):
         self._current_version: Any = None
         self._pending_jump: str | None = None
         self._shown_once = False
+        self._catalog_ahead: Prefetch | None = Prefetch(lambda: load_catalog(store))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -164,7 +196,12 @@ class ExplorerScreen(StoreScreen):
 
     def on_mount(self) -> None:
         self.tree.focus()
-        self.fetch("catalog", lambda: load_catalog(self.store), self._catalog_loaded, loading=self.tree)
+        ahead, self._catalog_ahead = self._catalog_ahead, None
+        if ahead is not None and ahead.ready():
+            self._catalog_loaded(ahead.result())  # read in a thread meanwhile: the first frame shows the tree
+        else:
+            self.fetch("catalog", ahead.result if ahead is not None else lambda: load_catalog(self.store),
+                       self._catalog_loaded, loading=self.tree)
 
     # ----- loading -------------------------------------------------------------------------------------------
 
