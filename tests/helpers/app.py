@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerState
+from textual.worker import WorkerCancelled, WorkerState
 
 import core
 from tui.widgets.artifact_tree import ArtifactTree, CollectionItem, ProjectItem, TypeItem, VersionItem
@@ -73,7 +73,10 @@ async def settle(pilot: Pilot, rounds: int = 50) -> None:
     """Wait until no store worker is pending or running and the screen has processed what they delivered."""
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # a newer call of its group superseded it, as the screens intend: wait again
+            pass
         await pilot.pause()
         if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
             await pilot.pause()
