@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from core.lineage import routing, sugiyama
+from core.lineage.gc_pause import gc_paused
 from core.lineage.lanes import lane_layout
 from core.lineage.layered import Overflow
 from core.lineage.graph import (
@@ -157,6 +158,12 @@ def layout(
     """
     if orientation not in ("auto", LR, TB):
         raise ValueError(f"unknown orientation {orientation!r}")
+    with gc_paused():  # what is built holds no cycles: see gc_pause.py
+        return _layout(graph, width, orientation, strict, max_label, ascii)
+
+
+def _layout(graph: Graph, width: int | None, orientation: str, strict: bool, max_label: int | None,
+            ascii: bool) -> Layout:
     if width is not None:
         width = max(width, MIN_WIDTH)
     strict = strict and width is not None

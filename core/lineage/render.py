@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 
+from core.lineage.gc_pause import gc_paused
 from core.lineage.layout import LIST, Layout, _char_width
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -78,6 +79,11 @@ def render_rows(layout: Layout, *, ascii: bool = False) -> list[str]:
     """
     if layout.orientation == LIST:
         return list(layout.lines)
+    with gc_paused():  # the rows and the list of arrowheads hold no cycles: see gc_pause.py
+        return _render_rows(layout, ascii)
+
+
+def _render_rows(layout: Layout, ascii: bool) -> list[str]:
     width, height = layout.width, layout.height
     if not width or not height:
         return [""] * height

@@ -174,6 +174,32 @@ def test_empty_graph_draws_nothing():
     assert draw(Graph(), 80) == ""
 
 
+def test_a_drawing_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    """Layout and render pause the cyclic collector while they build (core/lineage/gc_pause.py). It must run again
+    afterwards, also after a drawing that failed, or a long TUI session would keep every reference cycle it made."""
+    import gc
+
+    graph = view(tutorial_graph(), "version")
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable()
+        text = draw(graph, 80)
+        assert text and gc.isenabled()
+        gc.disable()  # a caller that switched it off keeps it off
+        assert draw(graph, 80) == text and not gc.isenabled()
+        gc.enable()
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("layout failed")
+
+        monkeypatch.setattr(layout_module, "_layout_all", broken)
+        with pytest.raises(RuntimeError):
+            layout(graph, 80)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
 def test_a_big_graph_is_drawn_whole_within_80_columns_along_lanes(monkeypatch):
     from bench.bench_lineage import pipeline_graph
 
