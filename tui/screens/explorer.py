@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from core import default_home
 from core.errors import ArtifactsError
@@ -39,6 +39,7 @@ from tui.widgets.artifact_tree import (
 )
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.version_details import VersionDetails, VersionOverview
+from tui.widgets.title_bar import TitleBar
 
 PAGE = 200  # versions per page of a collection
 START_ARGS = "run pipeline --dataset digits"
@@ -176,7 +177,7 @@ class ExplorerScreen(StoreScreen):
         self._catalog_ahead: Prefetch | None = Prefetch(lambda: load_catalog(store))
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="explorer-body"):
             with Vertical(id="tree-pane"):
                 yield Static(Text("Artifacts"), id="tree-title", classes="pane-title")

@@ -8,12 +8,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
 from tui.format import describe_error
 from tui.safe import safe_str
 from tui.screens.base import StoreCalls
 from tui.widgets.file_preview import FilePreview
+from tui.widgets.title_bar import TitleBar
 
 
 def read_preview(version: Any, path: str):
@@ -41,7 +42,7 @@ class FilePreviewScreen(StoreCalls, Screen[None]):
         self.sub_title = safe_str(f"{version.full_name} {path}")
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield FilePreview(self.path, id="file-preview")
         yield Footer(compact=True)
 

@@ -22,7 +22,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from core.lineage.build import build_graph, build_type_graph, version_ref_id
 from core.lineage.graph import (
@@ -34,6 +34,7 @@ from tui.safe import safe_str, safe_text
 from tui.screens.base import StoreScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.lineage_view import LineageView
+from tui.widgets.title_bar import TitleBar
 
 TYPE, VERSIONS = "type", "version"
 KIND_WORDS = {RUN: "run", VERSION: "artifact version", ARTIFACT_TYPE: "artifact type", JOB_TYPE: "job type",
@@ -157,7 +158,7 @@ class LineageScreen(StoreScreen):
         self.title = f"Lineage of {safe_str(project)}"
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield LineageView(id="lineage-view")
         yield Static(id="lineage-status")
         yield KeyFooter()

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Header
+from textual.widgets import ContentSwitcher, DataTable
 
 from tui.runner.launch_request import LaunchRequest
 from tui.runner.job_view import HERE, Job, is_image_value
@@ -37,6 +37,7 @@ from tui.widgets.loss_chart import LossChart
 from tui.widgets.run_log import RunLog
 from tui.widgets.run_progress import RunProgress
 from tui.widgets.run_table import state_text
+from tui.widgets.title_bar import TitleBar
 
 __all__ = ["RunnerScreen", "split_series", "system_series"]
 
@@ -134,7 +135,7 @@ class RunnerScreen(StoreCalls, Screen):
         self._system_shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         table: DataTable = DataTable(id="runner-jobs", cursor_type="row", zebra_stripes=True)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)

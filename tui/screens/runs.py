@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from tui.messages import JumpToVersion
 from tui.safe import safe_str, safe_text
@@ -29,6 +29,7 @@ from tui.run_query import (
     BASE_COLUMNS, ROW_PAGE, RunsView, ViewSpec, build_view, column_keys, column_title, sort_arrow,
 )
 from tui.widgets.run_table import RunTable
+from tui.widgets.title_bar import TitleBar
 
 
 ARTIFACT_PAGE = 50    # a run's artifacts shown at first, and added by each "more" row (a run may log 90,000)
@@ -95,7 +96,7 @@ class RunsScreen(StoreScreen):
         self.title = f"Runs of {safe_str(project)}"
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="runs-body"):
             yield Input(placeholder="state:running job:train lr=0.01 name  (enter keeps it, esc clears)",
                         select_on_focus=False, id="runs-filter")  # `/` again edits the filter, not replaces it

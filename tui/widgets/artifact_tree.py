@@ -22,6 +22,7 @@ open, and clearing it brings them back as they were, cursor included. Cursor mov
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,17 +208,19 @@ class ArtifactTree(Tree[Any]):
             self.item = item
 
     def __init__(self, *, id: str | None = None) -> None:
+        self._batch = 0  # > 0 while rows are added in bulk: one invalidation after (Tree's own init invalidates)
+        self._widths: dict[int, tuple[Any, Any, Any, int, int]] = {}  # node id -> (label, version, now, room, width)
+        self._collections: dict[tuple[str, str], _Collection] = {}
+        self._now = None  # the time the version rows' ages were computed for
         super().__init__(Text("store"), id=id)
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False  # enter expands at once instead (action_select_cursor)
         self._catalog: dict[str, list[Any]] = {}
-        self._collections: dict[tuple[str, str], _Collection] = {}
         self._alias_hits: set[tuple[str, str]] = set()  # collections holding the filter text as an alias
         self._before_filter: Any = None                 # the row (its data) the cursor was on when filtering began
         self._filter_left: Any = None                   # the row the filter itself last put the cursor on
         self._parked: dict[tuple[str, str], tuple[_Collection, bool]] = {}  # hidden by the filter: (state, open)
-        self._now = None                                # the time the version rows' ages were computed for
 
     def on_mount(self) -> None:
         self.set_interval(AGE_REFRESH_S, self.refresh_ages)
@@ -267,11 +270,12 @@ class ArtifactTree(Tree[Any]):
         below = [v for v in page if v.index < state.low]
         for version in page:
             state.objects[version.index] = version
-        for offset, version in enumerate(above):  # newest first, each under the one before
-            self._add_version(state, version, first + offset, now)
-        shown = len(state.versions)
-        for offset, version in enumerate(below):
-            self._add_version(state, version, first + shown + offset, now)
+        with self._bulk():
+            for offset, version in enumerate(above):  # newest first, each under the one before
+                self._add_version(state, version, first + offset, now)
+            shown = len(state.versions)
+            for offset, version in enumerate(below):
+                self._add_version(state, version, first + shown + offset, now)
         for version in page:
             if state.low <= version.index < state.high:
                 node = state.versions.get(version.index)
@@ -333,6 +337,36 @@ class ArtifactTree(Tree[Any]):
                 label = version_label(state.objects[index], now)
                 if node.label != label:
                     node.set_label(label)
+
+    @contextmanager
+    def _bulk(self):
+        """Rows added inside invalidate the tree once at the end, not once each (200 redraw requests a page)."""
+        self._batch += 1
+        try:
+            yield
+        finally:
+            self._batch -= 1
+            if not self._batch:
+                self._invalidate()
+
+    def _invalidate(self) -> None:
+        if not self._batch:
+            super()._invalidate()
+
+    def get_label_width(self, node: TreeNode) -> int:
+        """Tree measures every row's label each time its lines are rebuilt (any row added or removed): a row's
+        width is kept until its label, its version, the time its age is told for, or the room changes."""
+        data = node.data
+        version = self.version(data) if isinstance(data, VersionItem) else None
+        room = self.scrollable_content_region.width
+        hit = self._widths.get(node._id)
+        if hit is not None and hit[0] is node._label and hit[1] is version and hit[2] == self._now and hit[3] == room:
+            return hit[4]
+        width = super().get_label_width(node)
+        if len(self._widths) > 4 * len(self._tree_nodes) + 1000:
+            self._widths.clear()  # rows of windows dropped since
+        self._widths[node._id] = (node._label, version, self._now, room, width)
+        return width
 
     def render_label(self, node: TreeNode, base_style, style) -> Text:
         data = node.data
