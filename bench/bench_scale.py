@@ -211,9 +211,15 @@ def run(workdir: Path) -> list[Result]:
                               "python -c 'import tui.cli.main' (start-up alone)", floor, "< 0.5 s", took < 0.5))
 
     # -- 1M run.log calls against 10 x 100k ---------------------------------------------------------------------
-    hundred_k = min(_log_calls(workdir / f"log100k-{i}", 100_000) for i in range(2))
+    # One 1M run spans ~15 s of the machine's drift; the best of a few 100k runs would pick their luckiest 1.5 s
+    # and bill the difference to linearity. So the 100k runs come before and after it and their median counts.
+    from statistics import median
+
+    hundred = [_log_calls(workdir / "log100k-0", 100_000)]
     million = _log_calls(workdir / "log1m", 1_000_000)
-    results.append(Result("1,000,000 run.log calls + finish", million, "s", "10 x the 100,000-call figure",
+    hundred += [_log_calls(workdir / f"log100k-{i}", 100_000) for i in (1, 2)]
+    hundred_k = median(hundred)
+    results.append(Result("1,000,000 run.log calls + finish", million, "s", "10 x the 100,000-call figure (median)",
                           10 * hundred_k, "<= 1.05x peer", million <= 1.05 * 10 * hundred_k))
 
     # -- a chart's read of a 100k / 1M-step history -------------------------------------------------------------

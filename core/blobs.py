@@ -43,6 +43,12 @@ _SYNC_FILE_RANGE_WRITE = 2
 _VERIFY_CHUNK = 1 << 20      # verify's read size: big enough to stream, small enough for 3,000 tiny blobs
 
 
+_OPEN_SRC = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK  # a fifo swapped in for a file must not block
+_CREATE_TMP = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_pid = [os.getpid()]  # in temp names (gc tells a live writer's by it); os.getpid() is a syscall per file otherwise
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+
+
 def _libc_fn(name: str, argtypes=None):
     try:
         fn = getattr(ctypes.CDLL(None, use_errno=True), name)
@@ -115,12 +121,12 @@ def _copy_small(src_fd: int, out: int, hasher, size_hint: int) -> int:
     return size
 
 
-def copy_hashing(src_fd: int, out: int, alg: str, *, durable: bool) -> tuple[str, int]:
+def copy_hashing(src_fd: int, out: int, alg: str, *, durable: bool, size_hint: int | None = None) -> tuple[str, int]:
     """Copy `src_fd` to `out` while hashing the bytes, one pass -> (base64 digest, size). `durable`: the caller
     will fsync `out`; big files are then written with O_DIRECT (or their writeback started chunk by chunk), so
     that the fsync has little left to wait for."""
     hasher = new_hasher(alg)
-    hint = os.fstat(src_fd).st_size
+    hint = os.fstat(src_fd).st_size if size_hint is None else size_hint
     if hint <= SMALL_FILE:
         size = _copy_small(src_fd, out, hasher, hint)
     else:
@@ -222,7 +228,7 @@ class BlobBatch:
         made: set[str] = set()
         for blob in pending:
             final = self.blobs.path_str(blob.alg, blob.digest)
-            parent = os.path.dirname(final)
+            parent = final.rpartition("/")[0]
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
@@ -276,13 +282,13 @@ class BlobStore:
     def copy_in(self, src: str | os.PathLike, alg: str, confine: str | None = None) -> StagedBlob:
         """Copy `src` to a read-only temp file while hashing it; the caller publishes or discards it. The file is
         checked once open (what is read is what was checked): a regular file, inside `confine` when given."""
-        tmp = f"{self._tmp_str}/{os.getpid()}-{self._nonce}-{next(self._count)}.tmp"
-        src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a fifo swapped in must not block
+        tmp = f"{self._tmp_str}/{_pid[0]}-{self._nonce}-{next(self._count)}.tmp"
+        src_fd = os.open(src, _OPEN_SRC)
         try:
-            _check_opened(src_fd, src, confine)
-            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
+            hint = _check_opened(src_fd, src, confine)
+            out = os.open(tmp, _CREATE_TMP, 0o444)
             try:
-                digest, size = copy_hashing(src_fd, out, alg, durable=True)
+                digest, size = copy_hashing(src_fd, out, alg, durable=True, size_hint=hint)
             except BaseException as exc:
                 os.close(out)
                 with contextlib.suppress(FileNotFoundError):
@@ -435,8 +441,10 @@ class BlobStore:
                     yield alg_dir.name, base64.b64encode(raw).decode("ascii"), Path(blob.path)
 
 
-def _check_opened(fd: int, src, confine: str | None) -> None:
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+def _check_opened(fd: int, src, confine: str | None) -> int:
+    """Check an opened source (see copy_in) -> its size."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         raise ValidationError(f"{os.fspath(src)!r} is no longer a regular file; nothing was logged")
     if confine is not None:
         try:
@@ -446,6 +454,7 @@ def _check_opened(fd: int, src, confine: str | None) -> None:
         if real != confine and not real.startswith(confine.rstrip(os.sep) + os.sep):
             raise ValidationError(f"{os.fspath(src)!r} now leads outside {confine} ({real}): it was changed into a "
                                   "symlink after it was added; nothing was logged")
+    return st.st_size
 
 
 def _listdir(path) -> list[os.DirEntry]:

@@ -90,8 +90,11 @@ class StatKey(NamedTuple):
 
     @classmethod
     def of(cls, path: str | os.PathLike, st: os.stat_result | None = None) -> "StatKey":
+        path = os.fspath(path)
         st = st or os.stat(path)
-        return cls(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        if path[:1] != "/" or "/." in path or "//" in path or os.sep != "/":  # else abspath would return it as is
+            path = os.path.abspath(path)
+        return cls(path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 class ChecksumCache:

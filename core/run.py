@@ -332,9 +332,10 @@ def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str]
     sources = artifact.sources()
     alg = artifact.alg
     keys = {}
+    of = StatKey.of
     for path, src in sources.items():
         try:
-            keys[path] = StatKey.of(src)
+            keys[path] = of(src)
         except FileNotFoundError:
             raise ValidationError(f"artifact {artifact.name!r}: file {src} (for {path!r}) disappeared") from None
     known = {k: d for k in keys.values() if (d := PROCESS_CACHE.get(k, alg)) is not None}
@@ -344,11 +345,12 @@ def log_files(store: Store, artifact: Artifact, project: str, aliases: list[str]
     batch = BlobBatch(store.blobs)
     try:
         rows, cache = [], []
+        add, confinement, row = batch.add_file, artifact.confinement, writes.ManifestRow
         for path, src in sources.items():
             key = keys[path]
             digest = known.get(key)
-            blob = batch.add_file(src, alg, (digest, key.size) if digest else None, artifact.confinement(path))
-            rows.append(writes.ManifestRow(path, blob.digest, blob.size))
+            blob = add(os.fspath(src), alg, (digest, key.size) if digest else None, confinement(path))
+            rows.append(row(path, blob.digest, blob.size))
             if not artifact.is_staged(src):  # new_file's temp files are never seen again
                 PROCESS_CACHE.put(key, alg, blob.digest)
                 cache.append((key, blob.digest))

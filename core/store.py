@@ -9,7 +9,6 @@ import gc
 import json
 import os
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from core import names, staging
@@ -59,8 +58,6 @@ def open_store(path: str | os.PathLike | None = None, *, timeout: float = DEFAUL
 
 
 _new_version = object.__new__
-_fromtimestamp = datetime.fromtimestamp
-_UTC = timezone.utc
 
 
 def _sorted_aliases(raw: str | None) -> list[str]:
@@ -119,29 +116,35 @@ class Store:
 
     # -- rows -> objects --------------------------------------------------------------------------------------
     def _version(self, row) -> ArtifactVersion:
-        # A row of _VERSION_SELECT, by position. Hot: a CLI listing or a big page builds thousands of these, so the
-        # frozen dataclass is filled directly (its generated __init__ costs a setattr per field) and the common
-        # empty JSON values skip the decoder.
-        vid, idx, digest, alg, size, file_count, description, metadata, created_at, tags, cname, ctype, pname, \
-            alias_list = row
-        version = _new_version(ArtifactVersion)
-        version.__dict__.update(
-            project=pname, name=cname, type=ctype, index=idx, aliases=_sorted_aliases(alias_list), digest=digest,
-            size=size, file_count=file_count, metadata={} if metadata == "{}" else json.loads(metadata),
-            description=description, created_at=_fromtimestamp(created_at, _UTC), alg=alg, id=vid, _store=self,
-            tags=[] if tags == "[]" else json.loads(tags))
-        return version
+        return self._versions((row,))[0]
 
     def _versions(self, rows) -> list[ArtifactVersion]:
-        """Many rows at once. The cyclic garbage collector is paused meanwhile: the objects hold no cycles, and
-        without the pause its passes over the growing list cost as much as building it (500k versions)."""
+        """Rows of _VERSION_SELECT, by position -> versions. Hot: `versions()` of a big collection builds 500k of
+        these, so the frozen dataclass's __dict__ is filled in one go (its generated __init__ costs a setattr per
+        field), the common empty JSON values skip the decoder and `created_at` is made on first read
+        (ArtifactVersion.__getattr__). The cyclic garbage collector is paused meanwhile: the objects hold no cycles,
+        and without the pause its passes over the growing list cost as much as building it."""
+        new, cls, set_dict, loads, aliases_of = _new_version, ArtifactVersion, object.__setattr__, json.loads, \
+            _sorted_aliases
+        out: list[ArtifactVersion] = []
+        append = out.append
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return [self._version(r) for r in rows]
+            for vid, idx, digest, alg, size, file_count, description, metadata, created_at, tags, cname, ctype, \
+                    pname, alias_list in rows:
+                version = new(cls)
+                set_dict(version, "__dict__", {
+                    "project": pname, "name": cname, "type": ctype, "index": idx,
+                    "aliases": aliases_of(alias_list) if alias_list else [], "digest": digest, "size": size,
+                    "file_count": file_count, "metadata": {} if metadata == "{}" else loads(metadata),
+                    "description": description, "_created_ts": created_at, "alg": alg, "id": vid, "_store": self,
+                    "tags": [] if tags == "[]" else loads(tags)})
+                append(version)
         finally:
             if was_enabled:
                 gc.enable()
+        return out
 
     def _run(self, row) -> RunInfo:
         state = row["state"]

@@ -145,6 +145,16 @@ class ArtifactVersion:
     _store: "Store" = field(repr=False, compare=False)
     tags: list[str] = field(default_factory=list)  # W&B's artifact tags, set after logging (store.update_version)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for what __dict__ lacks: the local store hands out `created_at` as its row's timestamp
+        # (`_created_ts`) and makes the datetime on first read, since a 500k-version listing rarely reads them all.
+        if name == "created_at":
+            ts = self.__dict__.get("_created_ts")
+            if ts is not None:
+                value = self.__dict__["created_at"] = datetime.fromtimestamp(ts, timezone.utc)
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def version(self) -> str:
         return f"v{self.index}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import errno
 import fcntl
 import os
-from datetime import timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -215,6 +216,7 @@ def test_images_land_in_history_and_media(store, project):
 
 def test_versions_page_oldest_first_and_change_token_moves(store, project):
     token = store.change_token()
+    before = datetime.now(timezone.utc)
     with core.init(project=project, store=store) as run:
         for i in range(5):
             art = core.Artifact("counter", type="dataset")
@@ -222,7 +224,14 @@ def test_versions_page_oldest_first_and_change_token_moves(store, project):
                 handle.write(str(i))
             run.log_artifact(art)
     assert store.change_token() > token
-    assert [v.index for v in store.versions(project, "counter")] == [0, 1, 2, 3, 4]
+    versions = store.versions(project, "counter")
+    assert [v.index for v in versions] == [0, 1, 2, 3, 4]
+    # created_at is made on first read (a big listing builds no datetime it does not show): still the logging time
+    stamps = [v.created_at for v in versions]
+    assert before <= stamps[0] <= stamps[-1] <= datetime.now(timezone.utc) and stamps == sorted(stamps)
+    assert f"created_at={stamps[1]!r}" in repr(versions[1]) and copy.copy(versions[2]).created_at == stamps[2]
+    with pytest.raises(AttributeError, match="no attribute 'created'"):
+        versions[0].created  # noqa: B018
     assert [v.index for v in store.versions(project, "counter", offset=1, limit=2)] == [1, 2]
     assert store.version_count(project, "counter") == 5
     assert store.artifact(f"{project}/counter").index == 4
