@@ -89,3 +89,19 @@ async def test_diff_shows_description_metadata_and_digests_legibly_at_80_columns
         for expected in ("~  metadata epochs", "3 → 4", "~  metadata opt.lr", "0.1 → 0.05", "~  model.pth",
                          "138.5 KiB → 139.0 KiB"):
             assert expected in text, expected
+
+
+async def test_a_tab_key_while_the_tabs_are_being_built_opens_that_tab(demo_store, make_app):
+    # The first version shown builds the tabs; a key typed in that same moment ("down" then "3" from a fast typist
+    # or a pasted sequence) used to set the tab of a TabbedContent not yet mounted, and the app crashed.
+    from tui.widgets.version_details import VersionDetails, VersionOverview
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        details = app.screen.query_one(VersionDetails)
+        version = demo_store.artifact("demo/convnet:v0")
+        details.show_overview(VersionOverview(version, 1, version.logged_by(), version.used_by()))
+        details.show_tab("files")  # before the tabs were mounted
+        await settle(pilot)
+        assert details.active_tab == "files" and app.is_running

@@ -199,18 +199,19 @@ class VersionDetails(Vertical):
         self._shown: dict[str, VersionOverview] = {}  # tab -> the data it shows (tabs render when opened)
         # The tabs are built when the first version is shown: the first screen of the app appears sooner.
         self._tabs: TabbedContent | None = None
+        self._tabs_ready = False  # mounted with their panes: a tab can be opened
         self._tab = "overview"
         self._focus_wanted = False  # enter was pressed before the tabs existed: focus them once they do
         self._set_empty(True)
 
     @property
     def active_tab(self) -> str:
-        return self._tabs.active if self._tabs is not None else self._tab
+        return self._tabs.active if self._tabs_ready else self._tab
 
     def show_tab(self, tab: str) -> None:
         self._tab = tab
-        if self._tabs is not None:
-            self._tabs.active = tab
+        if self._tabs_ready:
+            self._tabs.active = tab  # else `_tabs_mounted` opens it (a key pressed while the tabs are being built)
 
     def clear(self, message: Text | None = None) -> None:
         """Show `message` (built with `tui.safe`) instead of the tabs."""
@@ -245,6 +246,9 @@ class VersionDetails(Vertical):
         # Tab from the tree goes straight into the open tab's content (1-4 switch tabs; the mouse still can).
         for tabs in self.query(Tabs):
             tabs.can_focus = False
+        self._tabs_ready = True
+        if self._tabs.active != self._tab:
+            self._tabs.active = self._tab  # a tab key pressed meanwhile
         self._render_tab(self.active_tab)
         if self._focus_wanted:
             self.focus_content()
@@ -252,7 +256,7 @@ class VersionDetails(Vertical):
     def focus_content(self) -> None:
         """Focus what the open tab holds: the Overview's runs (the first highlighted), the Metadata tree, the
         Files table, the Diff's version field. Before the first version is shown, once it is."""
-        if self._tabs is None or self._data is None or not self._tabs.is_mounted:
+        if self._tabs is None or self._data is None or not self._tabs_ready:
             self._focus_wanted = True
             return
         self._focus_wanted = False
