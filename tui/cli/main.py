@@ -18,10 +18,13 @@ from tui.cli.commands import COMMAND_MODULES
 from tui.cli.shared import open_cli_store, printable
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _options_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The options every command takes (and the app alone)."""
     parser = argparse.ArgumentParser(
         prog="artifacts-tui",
         description="Explore, tag and run W&B-style ML artifacts from the terminal (embedded store, works offline).",
+        add_help=add_help,
+        exit_on_error=add_help,
     )
     parser.add_argument(
         "--store",
@@ -36,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="open a W&B server's artifacts instead of the embedded store",
     )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _options_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -43,8 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # The app alone (no command, no -h) needs only the options: building every command's parser costs 30-40 ms
+    # (`run` lists the pipeline's stages and datasets), which the first screen would otherwise wait for.
+    try:
+        args, rest = _options_parser(add_help=False).parse_known_args(argv)
+    except argparse.ArgumentError:
+        rest = ["(the whole parser says what is wrong)"]
+    if rest:
+        args = build_parser().parse_args(argv)
+    else:
+        args.command = None
     try:
         if args.command is None:
             return _open_app(args)
