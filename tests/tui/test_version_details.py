@@ -105,3 +105,37 @@ async def test_a_tab_key_while_the_tabs_are_being_built_opens_that_tab(demo_stor
         details.show_tab("files")  # before the tabs were mounted
         await settle(pilot)
         assert details.active_tab == "files" and app.is_running
+
+
+def _overview_lines(app) -> list[str]:
+    """The details pane's rows (right of the tree's edge), without the Overview's left padding."""
+    return [line.split("▕", 1)[1][1:].rstrip() for line in screen_text(app).splitlines() if "▕" in line]
+
+
+@pytest.mark.slow
+async def test_overview_follows_the_cursor_and_wraps_long_values_under_themselves(demo_store, make_app):
+    descriptions = ["short one", "a description long enough to wrap " * 3, "short two", "short end"]
+    with core.init(project="demo", job_type="t", store=demo_store) as run:
+        for i, description in enumerate(descriptions):
+            log_version(run, "notes", "report", {"a.txt": bytes([i])}, description=description)
+    versions = [demo_store.artifact(f"demo/notes:v{i}") for i in range(4)]
+    app = make_app(demo_store, poll_interval=60)  # no refresh of the store in between to redraw the pane
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/notes:v3")
+        # down walks to older versions: v2 is as tall as v3 (drawn again in place), v1 taller, v0 shorter again;
+        # below the fields, the runs follow at once (no rows cut off, none left over)
+        for index in (2, 1, 0):
+            await pilot.press("down")
+            await settle(pilot)
+            lines = _overview_lines(app)
+            text = "\n".join(lines)
+            assert f"version v{index} of 4" in text and versions[index].digest[:20] in text
+            assert not any(versions[other].digest[:20] in text for other in range(4) if other != index)
+            about = next(i for i, line in enumerate(lines) if line.startswith("about   "))
+            ref = next(i for i, line in enumerate(lines) if line.startswith("ref     "))
+            shown = [lines[about][8:]] + [line[8:] for line in lines[about + 1:ref]]
+            assert all(line.startswith("        ") and line[8] != " " for line in lines[about + 1:ref])
+            assert " ".join(shown).split() == descriptions[index].split()
+            assert lines[ref] == f"ref     demo/notes:v{index}"
+            assert lines[ref + 1:ref + 6] == ["use     run.use_artifact(", '            "demo/notes:v%d")' % index,
+                                              "        y copies it, Y the ref", "", "Runs (enter opens one)"]

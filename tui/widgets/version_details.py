@@ -13,13 +13,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -29,6 +29,9 @@ from tui import format as formatting
 from tui.widgets.alias_badges import alias_badges
 
 if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+    from textual.strip import Strip
+    from textual.style import Style
     from textual.widgets import TabbedContent
 
     from tui.widgets.version_diff import DiffRow
@@ -46,6 +49,98 @@ DESCRIPTION_SHOWN = 4_000  # characters of a description the Overview draws (a 1
 SNIPPET_ONE_LINE = 32     # a longer use_artifact line is drawn on two (the Overview is ~34 columns at 80)
 RUN_VALUES_SHOWN = 12      # summary metrics and config keys of the producing run shown, each
 VALUE_CHARS = 60
+
+
+def _as_content(value: Text | Content | str) -> Content:
+    """A cell of a FieldGrid: `Text` from `tui.safe` (or our own labels as `str`), never markup."""
+    if isinstance(value, Content):
+        return value
+    if isinstance(value, Text):
+        return Content.from_rich_text(value)
+    return Content(value)
+
+
+class FieldGrid(Visual):
+    """Keys beside their values, each value wrapped in its own column (long ones fold under themselves, not under
+    the key); a value may be a grid of its own. What a Rich `Table.grid` drew, without its cost: a grid measures and
+    renders every nested table again on each layout and paint (the longest part of moving to the next version, ~30 ms
+    at 80x24), where this wraps `Content` once per width.
+
+    `key_max` cuts longer keys with "…"; keys also give way (cut the same way) where the values would get less than a
+    quarter of the width (a Rich grid squeezed them to a column or two). A row whose key is None spans both columns
+    (a title)."""
+
+    GAP = 1  # cells between the key and the value column
+
+    def __init__(self, rows: Sequence[tuple[Text | str | None, FieldGrid | Text | str]], *, key_style: str = "",
+                 key_max: int | None = None) -> None:
+        self.rows: list[tuple[Content | None, FieldGrid | Content]] = []
+        for key, value in rows:
+            if key is not None:
+                key = _as_content(key)
+                if key_style:
+                    key = key.stylize_before(key_style)
+            self.rows.append((key, value if isinstance(value, FieldGrid) else _as_content(value)))
+        self.key_max = key_max
+        self._lines: tuple[int, list[Content]] = (-1, [])
+        self._joined: tuple[int, Content] = (-1, Content())
+
+    @property
+    def signature(self) -> tuple:
+        """What the grid draws (text and styles): an equal signature draws the same cells."""
+        def cell(c: FieldGrid | Content | None):
+            if c is None or isinstance(c, FieldGrid):
+                return c and c.signature
+            return c.plain, tuple(c.spans)
+
+        return self.key_max, tuple((cell(key), cell(value)) for key, value in self.rows)
+
+    def _key_width(self, width: int) -> int:
+        widest = max((key.cell_length for key, _ in self.rows if key is not None), default=0)
+        if self.key_max is not None:
+            widest = min(widest, self.key_max)
+        return max(min(widest, width - self.GAP - max(width // 4, 1)), 1) if widest else 0
+
+    @staticmethod
+    def _wrap(value: FieldGrid | Content, width: int) -> list[Content]:
+        lines = value.lines(width) if isinstance(value, FieldGrid) else value.wrap(width)
+        return lines or [Content()]
+
+    def lines(self, width: int) -> list[Content]:
+        """The grid's lines at `width` cells (none longer)."""
+        if self._lines[0] == width:
+            return self._lines[1]
+        key_width = self._key_width(width)
+        value_width = max(width - key_width - self.GAP, 1) if key_width else width
+        indent = Content(" " * (key_width + self.GAP)) if key_width else Content()
+        lines: list[Content] = []
+        for key, value in self.rows:
+            if key is None:
+                lines += self._wrap(value, width)
+                continue
+            if key.cell_length > key_width:
+                key = key.truncate(key_width, ellipsis=True)
+            head = key.pad_right(key_width - key.cell_length + self.GAP)
+            for i, line in enumerate(self._wrap(value, value_width)):
+                lines.append((indent if i else head) + line)
+        self._lines = (width, lines)
+        return lines
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        if not width:
+            return []
+        if self._joined[0] != width:
+            self._joined = (width, Content("\n").join(self.lines(width)))
+        return self._joined[1].render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        keys = self._key_width(container_width)
+        return max((
+            (0 if key is None else keys + self.GAP) + value.get_optimal_width(rules, container_width)
+            for key, value in self.rows), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self.lines(width))
 
 
 def reference(version: Any) -> str:
@@ -83,19 +178,16 @@ def value_text(value: Any) -> Text:
     return Text(text[:VALUE_CHARS] + ("…" if len(text) > VALUE_CHARS else ""))
 
 
-def values_grid(values: Mapping[str, Any] | None) -> Table | Text:
+def values_grid(values: Mapping[str, Any] | None) -> FieldGrid | Text:
     """Key and value of each summary metric or config entry, the first RUN_VALUES_SHOWN of them."""
     items = list(flat_items(values or {}))
     if not items:
         return Text("none", style="dim")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True, max_width=24, overflow="ellipsis")
-    grid.add_column(overflow="fold")
-    for key, value in items[:RUN_VALUES_SHOWN]:
-        grid.add_row(safe_text(key, "italic"), value_text(value))
+    rows: list[tuple[Text, Text | str]] = [(safe_text(key, "italic"), value_text(value))
+                                           for key, value in items[:RUN_VALUES_SHOWN]]
     if len(items) > RUN_VALUES_SHOWN:
-        grid.add_row(Text(f"… {len(items) - RUN_VALUES_SHOWN} more", style="dim"), "")
-    return grid
+        rows.append((Text(f"… {len(items) - RUN_VALUES_SHOWN} more", style="dim"), ""))
+    return FieldGrid(rows, key_max=24)
 
 
 def run_option(role: str, run: Any) -> Option:
@@ -109,44 +201,38 @@ def run_option(role: str, run: Any) -> Option:
     return Option(text)
 
 
-def overview_table(data: VersionOverview, now) -> Table:
+def overview_fields(data: VersionOverview, now) -> FieldGrid:
     v = data.version
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row("name", safe_text(f"{v.project}/{v.name}"))
-    grid.add_row("type", safe_text(v.type))
-    grid.add_row("version", Text(f"v{v.index} of {data.total:,}"))
-    grid.add_row("aliases", alias_badges(v.aliases) if v.aliases else Text("none", style="dim"))
-    grid.add_row("digest", safe_text(v.digest))
     files = getattr(v, "file_count", None)
     size = formatting.human_size(v.size) + (f" in {files:,} file{'s' if files != 1 else ''}" if files is not None else "")
-    grid.add_row("size", Text(size))
-    grid.add_row("created", Text(f"{formatting.timestamp(v.created_at)} ({formatting.ago(v.created_at, now)})"))
     description = (safe_text(v.description, multiline=True, limit=DESCRIPTION_SHOWN) if v.description
                    else Text("none", style="dim"))
-    grid.add_row("about", description)
-    grid.add_row("ref", safe_text(reference(v)))
     snippet = usage_snippet(v)
     if len(snippet) > SNIPPET_ONE_LINE:  # break where Python allows it, not in the middle of the name
         head, _, rest = snippet.partition("(")
         snippet = f"{head}(\n    {rest}"
     use = safe_text(snippet, multiline=True)
     use.append("\ny copies it, Y the ref", style="dim")
-    grid.add_row("use", use)
-    return grid
+    return FieldGrid([
+        ("name", safe_text(f"{v.project}/{v.name}")),
+        ("type", safe_text(v.type)),
+        ("version", f"v{v.index} of {data.total:,}"),
+        ("aliases", alias_badges(v.aliases) if v.aliases else Text("none", style="dim")),
+        ("digest", safe_text(v.digest)),
+        ("size", size),
+        ("created", f"{formatting.timestamp(v.created_at)} ({formatting.ago(v.created_at, now)})"),
+        ("about", description),
+        ("ref", safe_text(reference(v))),
+        ("use", use),
+    ], key_style="bold")
 
 
-def run_values(run: Any) -> Group:
+def run_values(run: Any) -> FieldGrid:
     """The producing run's summary metrics and config (what W&B's artifact page shows of its run)."""
     title = Text("Producing run: ", style="bold")
     title.append_text(safe_text(run.name or run.id, "bold"))
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row("summary", values_grid(run.summary))
-    grid.add_row("config", values_grid(run.config))
-    return Group(title, grid)
+    return FieldGrid([(None, title), ("summary", values_grid(run.summary)), ("config", values_grid(run.config))],
+                     key_style="bold")
 
 
 class VersionDetails(Vertical):
@@ -195,6 +281,8 @@ class VersionDetails(Vertical):
 
     def on_mount(self) -> None:
         self._run_targets: list[tuple[str, str]] = []
+        self._runs_shown: list[tuple] | None = None  # the runs the Overview lists (an unchanged list is kept)
+        self._grids_shown: dict[str | None, tuple] = {}  # FieldGrid signatures the Overview's Statics draw
         self._data: VersionOverview | None = None
         self._shown: dict[str, VersionOverview] = {}  # tab -> the data it shows (tabs render when opened)
         # The tabs are built when the first version is shown: the first screen of the app appears sooner.
@@ -290,24 +378,41 @@ class VersionDetails(Vertical):
             self.query_one("#version-diff").set_version(data.version.index, data.total)
 
     def _render_overview(self, data: VersionOverview) -> None:
-        self.query_one("#overview-fields", Static).update(overview_table(data, self.app.clock()))
-        runs = self.query_one("#overview-runs", OptionList)
-        highlighted = runs.highlighted
-        runs.clear_options()
-        self._run_targets = []
-        for role, run in [("logged by", data.logged_by)] * (data.logged_by is not None) + [
-            ("used by", run) for run in data.used_by
-        ]:
-            runs.add_option(run_option(role, run))
-            self._run_targets.append((run.project, run.id))
+        """Draw only what differs from the version shown before: the next version of a collection usually has the
+        same runs and the same height, and then nothing is laid out again."""
+        self._show_grid(self.query_one("#overview-fields", Static), overview_fields(data, self.app.clock()))
+        runs = [("logged by", data.logged_by)] * (data.logged_by is not None)
+        runs += [("used by", run) for run in data.used_by]
+        shown = [(role, run.project, run.id, run.name, run.state, run.job_type) for role, run in runs]
+        if shown != self._runs_shown:
+            self._runs_shown = shown
+            self._show_runs(runs)
         run_box = self.query_one("#overview-run", Static)
         run_box.display = data.logged_by is not None
         if data.logged_by is not None:
-            run_box.update(run_values(data.logged_by))
-        if not runs.option_count:
-            runs.add_option(Option(Text("no runs recorded", style="dim"), disabled=True))
-        else:  # a row is always highlighted, so enter opens one without a move first
-            runs.highlighted = highlighted if highlighted is not None and highlighted < runs.option_count else 0
+            self._show_grid(run_box, run_values(data.logged_by))
+
+    def _show_grid(self, static: Static, grid: FieldGrid) -> None:
+        """`static` shows `grid`; nothing is done when it already draws the same, and no layout when the height
+        stays."""
+        signature = grid.signature
+        if self._grids_shown.get(static.id) == signature:
+            return
+        self._grids_shown[static.id] = signature
+        width = static.size.width
+        static.update(grid, layout=not (width and static.size.height == grid.get_height(static.styles, width)))
+
+    def _show_runs(self, runs: list[tuple[str, Any]]) -> None:
+        options = self.query_one("#overview-runs", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        self._run_targets = [(run.project, run.id) for _, run in runs]
+        if runs:
+            options.add_options([run_option(role, run) for role, run in runs])
+            # a row is always highlighted, so enter opens one without a move first
+            options.highlighted = highlighted if highlighted is not None and highlighted < len(runs) else 0
+        else:
+            options.add_option(Option(Text("no runs recorded", style="dim"), disabled=True))
 
     def show_files(self, states: Sequence[Any]) -> None:
         bad = sum(1 for s in states if s.blob in ("missing", "corrupt"))
