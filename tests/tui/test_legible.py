@@ -16,7 +16,7 @@ import core
 from tests.helpers.app import PROJECT, log_version, open_version, screen_text, settle, tree_labels, wait_until
 from tui.screens.lineage import status_line
 from tui.widgets.artifact_tree import ArtifactTree, PlaceholderItem, VersionItem, fit_badges
-from tui.widgets.key_footer import Item, fit
+from tui.widgets.key_footer import Item, KeyFooter, fit
 
 EXPLORER_FOOTER = "? Keys a Alias+ d Alias- u Undo / Filter l Lineage R Runs q Quit r Run… w Runner"
 
@@ -71,6 +71,13 @@ async def test_footer_shows_the_keys_key_on_every_screen_and_dialog(demo_store, 
         assert type(app.screen).__name__ == "HelpScreen" and "Cancel" in screen_text(app)
         await press(pilot, "escape", "escape")
         assert type(app.screen).__name__ == "ExplorerScreen" and footer(app) == EXPLORER_FOOTER
+        # a click on a key presses it, as in Textual's footer: "R Runs" (its cells counted from the row's text)
+        await pilot.click(KeyFooter, offset=(EXPLORER_FOOTER.index("R Runs") + 2, 0))
+        assert await wait_until(pilot, lambda: type(app.screen).__name__ == "RunsScreen")
+        await press(pilot, "escape")
+        await pilot.click(KeyFooter, offset=(EXPLORER_FOOTER.index("R Runs") - 1, 0))  # the gap between two keys
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ExplorerScreen"
         for key, screen, also in (("l", "LineageScreen", "esc Back"), ("R", "RunsScreen", "esc Back"),
                                   ("w", "RunnerScreen", "esc Back")):
             await press(pilot, key)
