@@ -44,6 +44,7 @@ _VERIFY_CHUNK = 1 << 20      # verify's read size: big enough to stream, small e
 
 
 _OPEN_SRC = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK  # a fifo swapped in for a file must not block
+_OPEN_SRC_HERE = _OPEN_SRC | os.O_NOFOLLOW  # in a directory already checked: no symlink followed
 _CREATE_TMP = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _pid = [os.getpid()]  # in temp names (gc tells a live writer's by it); os.getpid() is a syscall per file otherwise
 os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
@@ -192,7 +193,7 @@ def _copy_pipelined(src_fd: int, out: int, hasher, durable: bool) -> int:
     return size
 
 
-@dataclass
+@dataclass(slots=True)
 class StagedBlob:
     alg: str
     digest: str          # base64, as in the manifest
@@ -354,7 +355,7 @@ class BlobStore:
         src_fd = None
         if dir_fd is not None:
             try:
-                src_fd = os.open(os.fspath(src).rpartition("/")[2], _OPEN_SRC | os.O_NOFOLLOW, dir_fd=dir_fd)
+                src_fd = os.open(os.fspath(src).rpartition("/")[2], _OPEN_SRC_HERE, dir_fd=dir_fd)
                 confine = None
             except OSError as exc:
                 if exc.errno == errno.ENOENT:
@@ -372,7 +373,7 @@ class BlobStore:
                 digest, size = b64(hasher.digest()), len(data)
                 if have is not None and have(alg, digest, size):
                     return StagedBlob(alg, digest, size, None, st)
-                tmp = self._write_tmp(src, lambda out: _write_all(out, memoryview(data)))
+                tmp = self._write_tmp(src, data)
             else:
                 got: list = []
                 tmp = self._write_tmp(src, lambda out: got.extend(
@@ -386,11 +387,17 @@ class BlobStore:
         return StagedBlob(alg, digest, size, tmp, st)
 
     def _write_tmp(self, src, fill) -> str:
-        """A new read-only temp file filled by `fill(fd)` -> its path (removed again when filling fails)."""
+        """A new read-only temp file holding `fill` (bytes), or filled by `fill(fd)` -> its path (removed again
+        when filling fails)."""
         tmp = f"{self._tmp_str}/{_pid[0]}-{self._nonce}-{next(self._count)}.tmp"
         out = os.open(tmp, _CREATE_TMP, 0o444)
         try:
-            fill(out)
+            if isinstance(fill, bytes):
+                written = _write(out, fill)
+                if written < len(fill):  # a short write: the rest
+                    _write_all(out, memoryview(fill)[written:])
+            else:
+                fill(out)
         except BaseException as exc:
             os.close(out)
             with contextlib.suppress(FileNotFoundError):

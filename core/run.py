@@ -360,8 +360,8 @@ def _log_files(store: Store, artifact: Artifact, project: str, aliases: list[str
                 raise ValidationError(f"artifact {artifact.name!r}: file {src} (for {path!r}) disappeared") from None
             entries.append(row(path, blob.digest, blob.size))
             if not artifact.is_staged(src):  # new_file's temp files are never seen again
-                if blob.source is not None:
-                    key = StatKey.of(where, blob.source)
+                if (st := blob.source) is not None:
+                    key = StatKey(where, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
                 PROCESS_CACHE.put(key, alg, blob.digest)
                 cache.append((key, blob.digest))
         batch.publish()

@@ -8,7 +8,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from core import names
 from core.errors import NotFoundError, ValidationError
@@ -27,8 +27,9 @@ _NOUNS = (
 )
 
 
-@dataclass(frozen=True)
-class ManifestRow:
+class ManifestRow(NamedTuple):
+    """One file of a version being committed (a named tuple: one is made per file, thousands at a time)."""
+
     path: str
     digest: str
     size: int
