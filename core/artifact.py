@@ -17,6 +17,7 @@ from typing import IO
 
 from core import names, staging
 from core.errors import ValidationError
+from core.gc_pause import gc_paused
 from core.hashing import algorithm_from_wandb, cached_file_digest, manifest_digest
 
 
@@ -28,7 +29,7 @@ class Artifact:
         self.description = names.check_text(description, "description")
         self._metadata = names.check_metadata(metadata)
         self.alg = algorithm_from_wandb(digest_algorithm)
-        self._sources: dict[str, Path] = {}     # path inside the artifact -> file on disk
+        self._sources: dict[str, str] = {}      # path inside the artifact -> file on disk (absolute)
         self._confined: dict[str, str] = {}     # path inside the artifact -> the real directory add_dir walked
         self._dirs: set[str] = set()            # every directory the paths imply ("a" for "a/b")
         self._staging: Path | None = None
@@ -47,10 +48,10 @@ class Artifact:
         self._metadata = names.check_metadata(value)
 
     # -- adding files -------------------------------------------------------------------------------------------
-    def _add(self, path: str, source: Path, overwrite: bool) -> None:
+    def _add(self, path: str, source: str, overwrite: bool) -> None:
         self._add_checked(names.check_path(path), source, overwrite)
 
-    def _add_checked(self, path: str, source: Path, overwrite: bool) -> None:
+    def _add_checked(self, path: str, source: str, overwrite: bool) -> None:
         if path in self._sources and not overwrite and self._sources[path] != source:
             raise ValidationError(f"artifact {self.name!r} already has a file at {path!r}; pass overwrite=True")
         self._check_file_vs_dir(path)
@@ -81,17 +82,22 @@ class Artifact:
         names.check_path(target)
         if not source.is_file():
             raise ValidationError(f"cannot add {os.fspath(local_path)!r}: no such file")
-        self._add(target, source.absolute(), overwrite)
+        self._add(target, os.fspath(source.absolute()), overwrite)
 
     def add_dir(self, local_path: str | os.PathLike, name: str | None = None, *, skip_cache: bool = False,
                 policy: str | None = None, merge: bool = False) -> None:
         """Add every file under a directory at `name/<relative path>` (or at the top). A symlink that points
         outside the directory is refused."""
+        with gc_paused():
+            self._add_dir(local_path, name, merge)
+
+    def _add_dir(self, local_path: str | os.PathLike, name: str | None, merge: bool) -> None:
         root = Path(local_path)
         if not root.is_dir():
             raise ValidationError(f"cannot add directory {os.fspath(local_path)!r}: no such directory")
         prefix = None if name in (None, "", ".") else names.check_path(name)
         real_root = root.resolve()
+        confine = os.fspath(real_root)
         found = []
         try:
             walked = list(_walk_files(str(root.absolute())))
@@ -110,10 +116,10 @@ class Artifact:
                     raise ValidationError(f"{full} is a symlink pointing outside {root} ({target}); refused")
                 if not target.is_file():
                     continue
-            found.append((names.check_path(f"{prefix}/{rel}" if prefix else rel), Path(full)))
+            found.append((names.check_path(f"{prefix}/{rel}" if prefix else rel), full))
         for path, source in found:  # all valid: add them (nothing is added when one is refused)
             self._add_checked(path, source, overwrite=merge)
-            self._confined[path] = os.fspath(real_root)
+            self._confined[path] = confine
 
     @contextlib.contextmanager
     def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
@@ -132,7 +138,7 @@ class Artifact:
             encoding = "utf-8"
         with open(target, mode, encoding=encoding) as handle:
             yield handle
-        self._add_checked(path, target, overwrite=False)
+        self._add_checked(path, os.fspath(target), overwrite=False)
 
     def remove(self, path: str) -> list[str]:
         """Remove the file at `path`, or every file under the directory `path`; -> the paths removed (a
@@ -150,6 +156,10 @@ class Artifact:
     # -- reading ----------------------------------------------------------------------------------------------
     def sources(self) -> dict[str, Path]:
         """path inside the artifact -> file on disk, sorted by path."""
+        return {path: Path(source) for path, source in sorted(self._sources.items())}
+
+    def source_names(self) -> dict[str, str]:
+        """As `sources()`, the files as absolute path strings (what logging thousands of files opens)."""
         return dict(sorted(self._sources.items()))
 
     def confinement(self, path: str) -> str | None:
@@ -158,7 +168,7 @@ class Artifact:
         return self._confined.get(path)
 
     def file_digests(self) -> dict[str, str]:
-        return {path: cached_file_digest(src, self.alg) for path, src in self.sources().items()}
+        return {path: cached_file_digest(src, self.alg) for path, src in self.source_names().items()}
 
     @property
     def digest(self) -> str:
@@ -169,8 +179,11 @@ class Artifact:
     def size(self) -> int:
         return sum(os.stat(src).st_size for src in self._sources.values())
 
-    def is_staged(self, source: Path) -> bool:
-        return self._staging is not None and source.is_relative_to(self._staging)
+    def is_staged(self, source: str | os.PathLike) -> bool:
+        if self._staging is None:
+            return False
+        staging, source = os.fspath(self._staging), os.fspath(source)
+        return source == staging or source.startswith(staging + os.sep)
 
     def cleanup(self) -> None:
         """Remove the private staging directory of `new_file` (done automatically once logged)."""
@@ -195,7 +208,7 @@ class Artifact:
                 local = str(ref)[len("file://"):]
             if not local or not os.path.isfile(local):
                 raise ValidationError(f"wandb artifact {art.name!r} entry {path!r} has no local file to take over")
-            ours._add(path, Path(local).absolute(), overwrite=False)
+            ours._add(path, os.fspath(Path(local).absolute()), overwrite=False)
         return ours
 
     @staticmethod

@@ -44,6 +44,7 @@ _VERIFY_CHUNK = 1 << 20      # verify's read size: big enough to stream, small e
 
 
 _OPEN_SRC = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK  # a fifo swapped in for a file must not block
+_OPEN_SRC_HERE = _OPEN_SRC | os.O_NOFOLLOW  # in a directory already checked: no symlink followed
 _CREATE_TMP = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _pid = [os.getpid()]  # in temp names (gc tells a live writer's by it); os.getpid() is a syscall per file otherwise
 os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
@@ -121,6 +122,19 @@ def _copy_small(src_fd: int, out: int, hasher, size_hint: int) -> int:
     return size
 
 
+def _read_small(src_fd: int, size_hint: int) -> bytes:
+    """The whole of a small file, in one read when it has the size fstat said (it is hashed, then written, from
+    memory: one pass over the source, and its digest is known before any temp file is made)."""
+    want = size_hint + 1  # one byte more than fstat said: a short read that reaches that size is the end
+    chunk = os.read(src_fd, want)
+    if size_hint <= len(chunk) < want:
+        return chunk
+    parts = [chunk]  # the file grew while we read it, or the read came back short: go on to its end
+    while chunk := os.read(src_fd, 1 << 16):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def copy_hashing(src_fd: int, out: int, alg: str, *, durable: bool, size_hint: int | None = None) -> tuple[str, int]:
     """Copy `src_fd` to `out` while hashing the bytes, one pass -> (base64 digest, size). `durable`: the caller
     will fsync `out`; big files are then written with O_DIRECT (or their writeback started chunk by chunk), so
@@ -179,22 +193,32 @@ def _copy_pipelined(src_fd: int, out: int, hasher, durable: bool) -> int:
     return size
 
 
-@dataclass
+@dataclass(slots=True)
 class StagedBlob:
     alg: str
     digest: str          # base64, as in the manifest
     size: int
     tmp: str | None      # the temp file; None when the blob already exists
+    source: os.stat_result | None = None  # the fstat of the source as it was read (None when nothing was read)
 
 
 @dataclass
 class BlobBatch:
-    """The blobs of one artifact being logged; `publish()` makes them durable and visible, `discard()` drops them."""
+    """The blobs of one artifact being logged; `publish()` makes them durable and visible, `discard()` drops them.
+
+    `expected`: how many files the caller will add. For more than FEW_FILES, the fan-out directories of
+    objects/<alg> are listed once (after the shared gc lock is taken, so gc removes none of them meanwhile): a blob
+    whose fan-out directory was not there cannot exist, so it costs no stat, and publishing makes only the fan-out
+    directories that were missing. A blob another writer stores meanwhile is then only stored twice (the same bytes,
+    renamed over each other), never lost."""
 
     blobs: "BlobStore"
     staged: list[StagedBlob] = field(default_factory=list)
+    expected: int = 0
     _lock_fd: int | None = None
     _pending: set = field(default_factory=set)
+    _fanout: dict = field(default_factory=dict)  # alg -> names of the fan-out directories there (big batches)
+    _dir: tuple | None = None  # (directory, confine, its fd or None) of the last confined source
 
     def __post_init__(self) -> None:
         self._lock_fd = self.blobs.lock_shared()
@@ -203,20 +227,55 @@ class BlobBatch:
                  confine: str | None = None) -> StagedBlob:
         """Stage `src`. `known` = (digest, size) from the checksum cache: when that blob exists nothing is read.
         `confine`: a directory the opened file must really lie in."""
-        if known is not None and self.blobs.exists(alg, known[0], known[1]):
-            return self._accept(StagedBlob(alg, known[0], known[1], None))
-        return self._accept(self.blobs.copy_in(src, alg, confine))
-
-    def _accept(self, blob: StagedBlob) -> StagedBlob:
-        if blob.tmp is not None:
-            key = (blob.alg, blob.digest)
-            if key in self._pending or self.blobs.exists(blob.alg, blob.digest, blob.size):
-                os.unlink(blob.tmp)  # stored already, or staged earlier in this batch
-                blob.tmp = None
-            else:
-                self._pending.add(key)
+        if known is not None and self._stored(alg, known[0], known[1]):
+            blob = StagedBlob(alg, known[0], known[1], None)
+        else:
+            dir_fd = None if confine is None else self._source_dir(os.fspath(src).rpartition("/")[0], confine)
+            blob = self.blobs.copy_in(src, alg, confine, self._have, dir_fd)
+            if blob.tmp is not None:
+                self._pending.add((alg, blob.digest))
         self.staged.append(blob)
         return blob
+
+    def _source_dir(self, directory: str, confine: str) -> int | None:
+        """An fd of `directory` once it is found inside `confine` (kept while the files come from it: the files of
+        one directory come together), so its files need no check each; None where it cannot be so opened (each
+        file is then checked as it is opened, which names what is wrong)."""
+        if self._dir is not None and self._dir[:2] == (directory, confine):
+            return self._dir[2]
+        self._close_dir()
+        fd = None
+        if directory.startswith("/"):
+            try:
+                fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                pass
+            if fd is not None and not _inside(_real_path(fd, directory), confine):
+                os.close(fd)
+                fd = None
+        self._dir = (directory, confine, fd)
+        return fd
+
+    def _close_dir(self) -> None:
+        if self._dir is not None and self._dir[2] is not None:
+            os.close(self._dir[2])
+        self._dir = None
+
+    def _have(self, alg: str, digest: str, size: int) -> bool:
+        """Whether this blob needs no new copy: stored already, or staged earlier in this batch."""
+        return (alg, digest) in self._pending or self._stored(alg, digest, size)
+
+    def _stored(self, alg: str, digest: str, size: int) -> bool:
+        hexkey = b64_to_hex(digest)
+        if self.expected > FEW_FILES and hexkey[:2] not in self._fanout_of(alg):
+            return False
+        return self.blobs.exists_hex(alg, hexkey, size)
+
+    def _fanout_of(self, alg: str) -> set[str]:
+        names = self._fanout.get(alg)
+        if names is None:
+            names = self._fanout[alg] = {e.name for e in _listdir(f"{self.blobs._objects_str}/{alg}")}
+        return names
 
     def publish(self) -> None:
         pending = [b for b in self.staged if b.tmp is not None]
@@ -230,7 +289,9 @@ class BlobBatch:
             final = self.blobs.path_str(blob.alg, blob.digest)
             parent = final.rpartition("/")[0]
             if parent not in made:
-                os.makedirs(parent, exist_ok=True)
+                listed = self._fanout.get(blob.alg)
+                if listed is None or parent[-2:] not in listed:
+                    _make_dir(parent)
                 made.add(parent)
             os.replace(blob.tmp, final)  # the temp file was created read-only (0444)
             blob.tmp = None
@@ -245,6 +306,7 @@ class BlobBatch:
                 blob.tmp = None
 
     def close(self) -> None:
+        self._close_dir()
         self.discard()
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # closing drops the shared lock
@@ -273,36 +335,81 @@ class BlobStore:
         return f"{self._objects_str}/{alg}/{hexkey[:2]}/{hexkey[2:]}"
 
     def exists(self, alg: str, digest: str, size: int) -> bool:
+        return self.exists_hex(alg, b64_to_hex(digest), size)
+
+    def exists_hex(self, alg: str, hexkey: str, size: int) -> bool:
         try:
-            return os.stat(self.path_str(alg, digest)).st_size == size
-        except FileNotFoundError:
+            return os.stat(f"{self._objects_str}/{alg}/{hexkey[:2]}/{hexkey[2:]}").st_size == size
+        except (FileNotFoundError, NotADirectoryError):
             return False
 
     # -- writing ----------------------------------------------------------------------------------------------
-    def copy_in(self, src: str | os.PathLike, alg: str, confine: str | None = None) -> StagedBlob:
+    def copy_in(self, src: str | os.PathLike, alg: str, confine: str | None = None, have=None,
+                dir_fd: int | None = None) -> StagedBlob:
         """Copy `src` to a read-only temp file while hashing it; the caller publishes or discards it. The file is
-        checked once open (what is read is what was checked): a regular file, inside `confine` when given."""
-        tmp = f"{self._tmp_str}/{_pid[0]}-{self._nonce}-{next(self._count)}.tmp"
-        src_fd = os.open(src, _OPEN_SRC)
-        try:
-            hint = _check_opened(src_fd, src, confine)
-            out = os.open(tmp, _CREATE_TMP, 0o444)
+        checked once open (what is read is what was checked): a regular file, inside `confine` when given.
+        `dir_fd`: its directory, open and already found inside `confine`; the file is then opened in it without
+        following a symlink, which needs no check of its own (a symlink there is followed and checked as above).
+        `have(alg, digest, size)`: whether the blob needs no copy (then no temp file is left: `tmp` is None). A
+        small file is read whole and hashed first, so its temp file is only made when it is needed."""
+        src_fd = None
+        if dir_fd is not None:
             try:
-                digest, size = copy_hashing(src_fd, out, alg, durable=True, size_hint=hint)
-            except BaseException as exc:
-                os.close(out)
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                if isinstance(exc, OSError) and exc.errno in _FULL:
-                    raise StoreFullError(
-                        f"cannot store {os.fspath(src)!r}: {os.strerror(exc.errno)} in {self.root}; "
-                        "free some space (or raise the file size limit) and log again; nothing was logged"
-                    ) from exc
-                raise
-            os.close(out)
+                src_fd = os.open(os.fspath(src).rpartition("/")[2], _OPEN_SRC_HERE, dir_fd=dir_fd)
+                confine = None
+            except OSError as exc:
+                if exc.errno == errno.ENOENT:
+                    raise FileNotFoundError(exc.errno, exc.strerror, os.fspath(src)) from None
+                if exc.errno != errno.ELOOP:
+                    raise
+        if src_fd is None:
+            src_fd = os.open(src, _OPEN_SRC)
+        try:
+            st = _check_opened(src_fd, src, confine)
+            if st.st_size <= SMALL_FILE:
+                data = _read_small(src_fd, st.st_size)
+                hasher = new_hasher(alg)
+                hasher.update(data)
+                digest, size = b64(hasher.digest()), len(data)
+                if have is not None and have(alg, digest, size):
+                    return StagedBlob(alg, digest, size, None, st)
+                tmp = self._write_tmp(src, data)
+            else:
+                got: list = []
+                tmp = self._write_tmp(src, lambda out: got.extend(
+                    copy_hashing(src_fd, out, alg, durable=True, size_hint=st.st_size)))
+                digest, size = got
+                if have is not None and have(alg, digest, size):
+                    os.unlink(tmp)  # stored already, or staged earlier in this batch
+                    tmp = None
         finally:
             os.close(src_fd)
-        return StagedBlob(alg, digest, size, tmp)
+        return StagedBlob(alg, digest, size, tmp, st)
+
+    def _write_tmp(self, src, fill) -> str:
+        """A new read-only temp file holding `fill` (bytes), or filled by `fill(fd)` -> its path (removed again
+        when filling fails)."""
+        tmp = f"{self._tmp_str}/{_pid[0]}-{self._nonce}-{next(self._count)}.tmp"
+        out = os.open(tmp, _CREATE_TMP, 0o444)
+        try:
+            if isinstance(fill, bytes):
+                written = _write(out, fill)
+                if written < len(fill):  # a short write: the rest
+                    _write_all(out, memoryview(fill)[written:])
+            else:
+                fill(out)
+        except BaseException as exc:
+            os.close(out)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.errno in _FULL:
+                raise StoreFullError(
+                    f"cannot store {os.fspath(src)!r}: {os.strerror(exc.errno)} in {self.root}; "
+                    "free some space (or raise the file size limit) and log again; nothing was logged"
+                ) from exc
+            raise
+        os.close(out)
+        return tmp
 
     def sync(self, files: list[str], use_syncfs: bool = True) -> None:
         """Make the data of `files` durable: one syncfs (when asked and Linux has it), else one fsync each."""
@@ -441,20 +548,39 @@ class BlobStore:
                     yield alg_dir.name, base64.b64encode(raw).decode("ascii"), Path(blob.path)
 
 
-def _check_opened(fd: int, src, confine: str | None) -> int:
-    """Check an opened source (see copy_in) -> its size."""
+def _check_opened(fd: int, src, confine: str | None) -> os.stat_result:
+    """Check an opened source (see copy_in) -> its fstat."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         raise ValidationError(f"{os.fspath(src)!r} is no longer a regular file; nothing was logged")
     if confine is not None:
-        try:
-            real = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # no /proc: resolve the name (the file is open, so only a rename can race this)
-            real = os.path.realpath(src)
-        if real != confine and not real.startswith(confine.rstrip(os.sep) + os.sep):
+        real = _real_path(fd, src)
+        if not _inside(real, confine):
             raise ValidationError(f"{os.fspath(src)!r} now leads outside {confine} ({real}): it was changed into a "
                                   "symlink after it was added; nothing was logged")
-    return st.st_size
+    return st
+
+
+def _make_dir(path: str) -> None:
+    """mkdir, and its parents only when they are missing (objects/<alg> is there but for the first blob)."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+
+
+def _real_path(fd: int, name) -> str:
+    """Where an open file really is."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc: resolve the name (the file is open, so only a rename can race this)
+        return os.path.realpath(name)
+
+
+def _inside(real: str, confine: str) -> bool:
+    return real == confine or real.startswith(confine.rstrip(os.sep) + os.sep)
 
 
 def _listdir(path) -> list[os.DirEntry]:

@@ -92,29 +92,40 @@ class StatKey(NamedTuple):
     def of(cls, path: str | os.PathLike, st: os.stat_result | None = None) -> "StatKey":
         path = os.fspath(path)
         st = st or os.stat(path)
-        if path[:1] != "/" or "/." in path or "//" in path or os.sep != "/":  # else abspath would return it as is
-            path = os.path.abspath(path)
-        return cls(path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        return cls(key_path(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def key_path(path: str) -> str:
+    """The absolute, normalised form of `path` a StatKey holds (a clean absolute path is returned as is)."""
+    if path[:1] != "/" or "/." in path or "//" in path or os.sep != "/":  # else abspath would return it as is
+        return os.path.abspath(path)
+    return path
 
 
 class ChecksumCache:
-    """In-process cache of file digests keyed by StatKey and algorithm.
+    """In-process cache of file digests: the latest (StatKey, digest) of each (path, algorithm).
 
-    The store keeps a persistent copy in its database (table checksum_cache) and loads entries on demand, so a
-    second process re-logging the same unchanged files does not read them either.
+    The store keeps a persistent copy in its database (table checksum_cache, also one row per path and algorithm)
+    and loads entries on demand, so a second process re-logging the same unchanged files does not read them either.
+    `knows(path, alg)` says, without a stat, whether there is anything to compare a file's stat with: a file the
+    cache has never seen is read at once (its key then comes from the opened file's fstat).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple[StatKey, str], str] = {}
+        self._entries: dict[tuple[str, str], tuple[StatKey, str]] = {}
 
     def get(self, key: StatKey, alg: str) -> str | None:
         with self._lock:
-            return self._entries.get((key, alg))
+            entry = self._entries.get((key.path, alg))
+        return entry[1] if entry is not None and entry[0] == key else None
+
+    def knows(self, path: str, alg: str) -> bool:
+        return (path, alg) in self._entries
 
     def put(self, key: StatKey, alg: str, digest: str) -> None:
         with self._lock:
-            self._entries[(key, alg)] = digest
+            self._entries[(key.path, alg)] = (key, digest)
 
 
 PROCESS_CACHE = ChecksumCache()

@@ -8,7 +8,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from core import names
 from core.errors import NotFoundError, ValidationError
@@ -27,8 +27,9 @@ _NOUNS = (
 )
 
 
-@dataclass(frozen=True)
-class ManifestRow:
+class ManifestRow(NamedTuple):
+    """One file of a version being committed (a named tuple: one is made per file, thousands at a time)."""
+
     path: str
     digest: str
     size: int
@@ -113,21 +114,28 @@ def commit_version(
     return store.version_by_id(vid)
 
 
-def lookup_cache(store: Store, keys: Sequence[StatKey], alg: str) -> dict[StatKey, str]:
-    """Digests the store's persistent checksum cache holds for these unchanged files."""
-    found: dict[StatKey, str] = {}
-    by_path = {k.path: k for k in keys}
-    paths = list(by_path)
-    for start in range(0, len(paths), 500):
-        chunk = paths[start:start + 500]
+def cached_rows(store: Store, paths: Sequence[str], alg: str) -> dict[str, tuple]:
+    """What the store's persistent checksum cache holds for these paths (normalised as StatKey's): path -> (size,
+    mtime_ns, inode, ctime_ns, digest). Asked by path before any stat: a file not there is read without one."""
+    found: dict[str, tuple] = {}
+    if not store.db.read_one("SELECT 1 FROM checksum_cache LIMIT 1"):
+        return found
+    unique = list(dict.fromkeys(paths))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
         rows = store.db.read(
             f"SELECT path, size, mtime_ns, inode, ctime_ns, digest FROM checksum_cache WHERE alg = ? AND path IN "
             f"({','.join('?' * len(chunk))})", (alg, *chunk))
         for r in rows:
-            key = by_path[r["path"]]
-            if (key.size, key.mtime_ns, key.inode, key.ctime_ns) == (r["size"], r["mtime_ns"], r["inode"], r["ctime_ns"]):
-                found[key] = r["digest"]
+            found[r["path"]] = (r["size"], r["mtime_ns"], r["inode"], r["ctime_ns"], r["digest"])
     return found
+
+
+def cached_digest(row: tuple | None, key: StatKey) -> str | None:
+    """The digest of a `cached_rows` row when it describes the file as `key` finds it now."""
+    if row is not None and row[:4] == (key.size, key.mtime_ns, key.inode, key.ctime_ns):
+        return row[4]
+    return None
 
 
 def add_edge(conn, run_pk: int, vid: int, direction: str, now: float | None = None) -> None:

@@ -203,6 +203,38 @@ def test_a_file_swapped_for_a_symlink_after_add_dir_is_refused(store, tmp_path):
         assert path.read_bytes() != b"PRIVATE KEY"
 
 
+def test_a_directory_swapped_for_a_symlink_after_add_dir_is_refused(store, tmp_path):
+    """Files are opened in their directory once it is found inside the root (no symlink followed there): a
+    directory turned into a symlink leading out is refused, symlinks that stay inside still log their target, and
+    a file gone since add_dir is named; a refused batch leaves no version and no temp file."""
+    tree = write_tree(tmp_path / "tree", {**{f"sub/f{i:02d}.txt": f"file {i}" for i in range(40)}, "top.txt": "top"})
+    os.symlink(tree / "top.txt", tree / "sub" / "z-abs.txt")
+    os.symlink("../top.txt", tree / "sub" / "z-rel.txt")
+    secret = write_tree(tmp_path / "secret", {f"f{i:02d}.txt": "PRIVATE KEY" for i in range(40)})
+    run = core.init(project="p", store=store)
+    art = core.Artifact("inside", type="dataset")
+    art.add_dir(tree)
+    out = run.log_artifact(art).download(tmp_path / "out")
+    assert [(out / "sub" / n).read_text() for n in ("f07.txt", "z-abs.txt", "z-rel.txt")] == ["file 7", "top", "top"]
+
+    swapped = core.Artifact("swapped", type="dataset")
+    swapped.add_dir(tree)
+    gone = core.Artifact("gone", type="dataset")
+    gone.add_dir(secret)
+    shutil.rmtree(tree / "sub")
+    os.symlink(secret, tree / "sub")
+    with pytest.raises(core.ValidationError, match="outside"):
+        run.log_artifact(swapped)
+    (secret / "f20.txt").unlink()
+    with pytest.raises(core.ValidationError, match="f20.txt.*disappeared"):
+        run.log_artifact(gone)
+    run.finish()
+    assert [c.name for c in store.collections("p")] == ["inside"]
+    assert [n for n in os.listdir(store.blobs.tmp) if n.endswith(".tmp")] == []
+    for _alg, _digest, path in store.blobs.iter_blobs():
+        assert path.read_bytes() != b"PRIVATE KEY"
+
+
 def test_a_store_of_schema_1_is_migrated_and_keeps_its_versions(store, version, tmp_path):
     import sqlite3
 
