@@ -5,7 +5,6 @@ that runs use (versions, runs, history), and `core.download` the copy-out.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import time
@@ -20,6 +19,7 @@ from core.file_bytes import read_file
 from core.history_sampling import sampled_history
 from core.lineage_summary import lineage_summary
 from core.errors import NotFoundError, ValidationError
+from core.gc_pause import gc_paused
 from core.processes import HOST, process_alive, process_start  # noqa: F401 (writes and launches use them)
 from core.values import (
     ArtifactVersion, Collection, FileBytes, FileEntry, FileState, LineageEdge, LineageSummary, Link, Problem,
@@ -128,9 +128,7 @@ class Store:
             _sorted_aliases
         out: list[ArtifactVersion] = []
         append = out.append
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             for vid, idx, digest, alg, size, file_count, description, metadata, created_at, tags, cname, ctype, \
                     pname, alias_list in rows:
                 version = new(cls)
@@ -141,9 +139,6 @@ class Store:
                     "description": description, "_created_ts": created_at, "alg": alg, "id": vid, "_store": self,
                     "tags": [] if tags == "[]" else loads(tags)})
                 append(version)
-        finally:
-            if was_enabled:
-                gc.enable()
         return out
 
     def _run(self, row) -> RunInfo:

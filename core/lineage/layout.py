@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from core.lineage import routing, sugiyama
-from core.lineage.gc_pause import gc_paused
+from core.gc_pause import gc_paused
 from core.lineage.lanes import lane_layout
 from core.lineage.layered import Overflow
 from core.lineage.graph import (

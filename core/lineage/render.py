@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 
-from core.lineage.gc_pause import gc_paused
+from core.gc_pause import gc_paused
 from core.lineage.layout import LIST, Layout, _char_width
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8

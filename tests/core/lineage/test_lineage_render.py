@@ -175,7 +175,7 @@ def test_empty_graph_draws_nothing():
 
 
 def test_a_drawing_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
-    """Layout and render pause the cyclic collector while they build (core/lineage/gc_pause.py). It must run again
+    """Layout and render pause the cyclic collector while they build (core/gc_pause.py). It must run again
     afterwards, also after a drawing that failed, or a long TUI session would keep every reference cycle it made."""
     import gc
 
