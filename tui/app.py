@@ -35,7 +35,7 @@ import core
 from tui.format import utc_now
 from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
-from tui.screens.explorer import ExplorerScreen, Prefetch, load_catalog
+from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
 
 
@@ -123,7 +123,6 @@ class ArtifactsApp(App[None]):
         self.poll_interval = poll_interval
         self.sub_title = safe_str(store.location)
         self._runner_loading = False
-        self._catalog = Prefetch(lambda: load_catalog(store))  # read while Textual starts: the first frame has it
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -136,7 +135,7 @@ class ArtifactsApp(App[None]):
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        self.push_screen(ExplorerScreen(self.store, self._catalog))
+        self.push_screen(ExplorerScreen(self.store))
         self.set_timer(RUNNER_AT_LATEST_S, self._load_runner)  # if the first screen never comes (a store error)
 
     def on_first_screen_shown(self, event: FirstScreenShown) -> None:

@@ -167,15 +167,14 @@ class ExplorerScreen(StoreScreen):
         *[Binding(key, f"explain('{key}')", show=False) for key in ("a", "d", "u", "slash", "l", "R", "t")],
     ]
 
-    def __init__(self, store: Any, catalog: Prefetch | None = None) -> None:
-        """`catalog`: the catalog's read, already started (the app starts it before Textual does)."""
+    def __init__(self, store: Any) -> None:
         super().__init__(store, id="explorer")
         self.aliases = AliasEditor(store)
         self._current: VersionItem | None = None
         self._current_version: Any = None
         self._pending_jump: str | None = None
         self._shown_once = False
-        self._catalog_ahead: Prefetch | None = catalog or Prefetch(lambda: load_catalog(store))
+        self._catalog_ahead: Prefetch | None = Prefetch(lambda: load_catalog(store))
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
