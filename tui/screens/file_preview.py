@@ -8,12 +8,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.format import describe_error
 from tui.safe import safe_str
 from tui.screens.base import StoreCalls
 from tui.widgets.file_preview import FilePreview
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.title_bar import TitleBar
 
 
@@ -44,7 +44,7 @@ class FilePreviewScreen(StoreCalls, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield FilePreview(self.path, id="file-preview")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         widget = self.query_one(FilePreview)
