@@ -11,11 +11,15 @@ else becomes a notification (markup off, control characters made visible: error 
 Live refresh (`StoreScreen`): while a screen is the current one it polls `store.change_token()` in a worker every
 `app.poll_interval` seconds; when the token moves it calls `refresh_data()`, which each screen implements by
 re-reading what it shows and merging it in place, so the selection stays put.
+
+A head start (`Prefetch`): a read a screen needs for its first frame can start in a thread when the screen is made;
+at mount the screen shows it at once when it is there, else fetches it the usual way (`Prefetch.result`).
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +45,35 @@ class _Job:
     exclusive: bool
     on_error: Callable[[BaseException], None] | None
     on_busy: Callable[[], None] | None
+
+
+class Prefetch:
+    """`call()` started in a thread when the screen is made, so that its result is there when the screen mounts and
+    the first frame already shows it (instead of an empty frame, then a second one). Only a head start: a failure
+    is not reported here, the screen reads again the usual way (`StoreCalls.fetch`), where errors are shown."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._call = call
+        self._done = threading.Event()
+        self._result: Any = None
+        self._ok = False
+        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._result, self._ok = self._call(), True
+        except BaseException:  # noqa: BLE001 - read again where errors are shown
+            pass
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set() and self._ok
+
+    def result(self) -> Any:
+        """The result (waiting for it), or `call()` again when the head start failed (in a worker thread)."""
+        self._done.wait()
+        return self._result if self._ok else self._call()
 
 
 class StoreCalls:

@@ -11,8 +11,6 @@ import re
 import shlex
 import shutil
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ from core.errors import ArtifactsError
 from tui.alias_undo import AliasChange, AliasEditor, UndoConflict
 from tui.messages import FirstScreenShown, JumpToRun, JumpToVersion
 from tui.safe import join_text, safe_str, safe_text
-from tui.screens.base import StoreScreen
+from tui.screens.base import Prefetch, StoreScreen
 from tui.widgets.artifact_tree import (
     ArtifactTree,
     CollectionItem,
@@ -69,35 +67,6 @@ def start_command(store: Any) -> str:
 
 def load_catalog(store: Any) -> dict[str, list[Any]]:
     return {project: store.collections(project) for project in store.projects()}
-
-
-class Prefetch:
-    """`call()` started in a thread when the screen is made, so that its result is there when the screen mounts and
-    the first frame already shows it (instead of an empty frame, then a second one). Only a head start: a failure
-    is not reported here, the screen reads again the usual way (`StoreCalls.fetch`), where errors are shown."""
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self._call = call
-        self._done = threading.Event()
-        self._result: Any = None
-        self._ok = False
-        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
-
-    def _run(self) -> None:
-        try:
-            self._result, self._ok = self._call(), True
-        except BaseException:  # noqa: BLE001 - read again where errors are shown
-            pass
-        finally:
-            self._done.set()
-
-    def ready(self) -> bool:
-        return self._done.is_set() and self._ok
-
-    def result(self) -> Any:
-        """The result (waiting for it), or `call()` again when the head start failed (in a worker thread)."""
-        self._done.wait()
-        return self._result if self._ok else self._call()
 
 
 def load_page(store: Any, project: str, name: str, below: int | None = None, *, above: int | None = None,
