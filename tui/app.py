@@ -33,6 +33,7 @@ from textual.worker import Worker, WorkerState
 
 import core
 from tui.format import utc_now
+from tui.key_gate import KeyGate
 from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
 from tui.screens.explorer import ExplorerScreen
@@ -123,8 +124,17 @@ class ArtifactsApp(App[None]):
         self.poll_interval = poll_interval
         self.sub_title = safe_str(store.location)
         self._runner_loading = False
+        self._keys = KeyGate(self)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # one key at a time, however fast they come (tui/key_gate.py)
+            if event.is_forwarded:  # back from the widgets: the app's bindings run now
+                await super().on_event(event)
+                self._keys.returned(event)
+            elif not self._keys.hold(event):
+                await super().on_event(event)
+                self._keys.sent(event)
+            return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Bracketed paste reaches every input (the filter, the alias dialog, the palette, the launch form):
             # Textual's Input would keep ESC, C1 and bidi characters as they are and draw them raw.

@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static, Tree
+from textual.widgets import Static, Tree
 
 from core import default_home
 from core.errors import ArtifactsError
@@ -150,7 +150,6 @@ class ExplorerScreen(StoreScreen):
         with Horizontal(id="explorer-body"):
             with Vertical(id="tree-pane"):
                 yield Static(Text("Artifacts"), id="tree-title", classes="pane-title")
-                yield Input(placeholder="filter: project, type or name (esc clears)", id="tree-filter")
                 yield ArtifactTree(id="artifact-tree")
             yield VersionDetails(id="version-details")
         yield Static(id="empty-store")
@@ -428,12 +427,26 @@ class ExplorerScreen(StoreScreen):
 
     # ----- filter, tabs, other screens -------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        self.set_class(True, "-filtering")
-        self.query_one("#tree-filter", Input).focus()
+    async def action_filter(self) -> None:
+        # The filter box is made on the first `/`, not with the first screen (an Input: four component styles and a
+        # cursor). Keys typed right after `/` wait for it (tui/key_gate.py): `/deep` typed fast lands in the box.
+        box = self._filter_box()
+        if box is None:
+            from textual.widgets import Input
 
-    @on(Input.Changed, "#tree-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+            box = Input(placeholder="filter: project, type or name (esc clears)", id="tree-filter")
+            await self.query_one("#tree-pane").mount(box, before=self.tree)
+        self.set_class(True, "-filtering")
+        box.display = True  # at once: a box that is still hidden cannot take the focus
+        box.focus()
+
+    def _filter_box(self) -> Any:
+        found = self.query("#tree-filter")
+        return found.first() if found else None
+
+    def on_input_changed(self, event: Any) -> None:
+        if event.input.id != "tree-filter":
+            return
         text = event.value
         self.tree.filter_text = text
         if text.strip():
@@ -441,9 +454,9 @@ class ExplorerScreen(StoreScreen):
             self.fetch("alias-filter", lambda: alias_hits(self.store, keys, text.strip()),
                        lambda hits: self.tree.set_alias_hits(text, hits), on_error=lambda _error: None)
 
-    @on(Input.Submitted, "#tree-filter")
-    def _filter_submitted(self) -> None:
-        self.tree.focus()
+    def on_input_submitted(self, event: Any) -> None:
+        if event.input.id == "tree-filter":
+            self.tree.focus()
 
     def action_back(self) -> None:
         """Escape: from the details back to the tree; in the tree, clear the filter."""
@@ -454,7 +467,9 @@ class ExplorerScreen(StoreScreen):
 
     def action_clear_filter(self) -> None:
         if self.has_class("-filtering"):
-            self.query_one("#tree-filter", Input).value = ""
+            box = self._filter_box()
+            box.value = ""
+            box.display = False
             self.set_class(False, "-filtering")
             self.tree.focus()
 

@@ -1,0 +1,62 @@
+"""Keys typed in one burst do what the same keys typed slowly do (tui/key_gate.py): a key that opens a field (the
+filter's `/`, the alias dialog's `a`) is followed by keys that land in that field, not in the tree behind it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from textual import events
+
+from tests.helpers.app import open_version, screen_text, settle, wait_until
+from tests.helpers.terminal import Terminal
+
+_NAMES = {"/": "slash", "\r": "enter"}
+
+
+def burst(app, text: str) -> None:
+    """Every key of `text` at once, as a terminal's driver hands over one read of fast typing."""
+    for char in text:
+        app.post_message(events.Key(_NAMES.get(char, char), char))
+
+
+async def test_a_burst_after_slash_lands_in_the_filter_box(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/dem")  # `d` in the tree would be "remove an alias", `e` nothing, `m` nothing
+        assert await wait_until(pilot, lambda: app.screen.query("#tree-filter")
+                                and app.screen.query_one("#tree-filter").value == "dem", timeout=10)
+        await settle(pilot)
+        assert app.screen.query_one("#tree-filter").has_focus
+        assert len(app.screen_stack) == 2  # no dialog opened on the way
+
+        burst(app, "\rmo")  # enter leaves the box for the tree; the keys after it are the tree's again
+        await settle(pilot)
+        assert app.screen.query_one("#tree-filter").value == "dem"
+        assert app.screen.focused is app.screen.tree
+
+
+async def test_a_burst_after_a_adds_that_alias(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v0")
+        burst(app, "agold\r")
+        assert await wait_until(pilot, lambda: "gold" in demo_store.artifact("demo/mnist-raw:v0").aliases,
+                                timeout=10), screen_text(app)
+        await settle(pilot)
+        assert len(app.screen_stack) == 2  # the dialog closed
+
+
+@pytest.mark.slow
+def test_keys_typed_while_the_program_starts_reach_the_filter(demo_store, tmp_path):
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
+    term = Terminal(["--store", str(demo_store.root)], cwd=str(tmp_path), env=env)
+    try:
+        term.press("/quit")  # in one write, before the first screen is drawn: a `q` that missed the box quits
+        assert term.wait_for("no matches for quit"), term.text()[-2000:]
+        assert term.proc.poll() is None
+        term.press("escape", "q")
+    finally:
+        code = term.close()
+    assert code == 0

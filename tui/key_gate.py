@@ -1,0 +1,112 @@
+"""Keys typed fast are handled one after the other, as if typed slowly.
+
+Textual hands each key to the focused widget as soon as the app reads it, and a key that no widget takes comes back
+to the app, whose bindings run then. Typed in one burst, `/deep` went wrong: `/` (open the filter, focus its box)
+was still on its way when `d`, `e`, `e`, `p` had already gone to the tree, where `d` is "remove an alias". The same
+with `a` then an alias name, or `r` then a stage's name.
+
+`KeyGate` keeps the app from handing out a key while the one before it is still travelling: until a widget has
+taken it (stopped it) or it has come back to the app and the app's bindings have run, and what it set off on the
+screen (an Input's Submitted message that moves the focus, say) has been handled. A screen just opened (a dialog,
+the launch form) gets its keys once it is mounted and has put the focus in its field. Keys that arrive meanwhile wait in
+order and go out one at a time. A key whose journey ends some other way (its widget was removed), or a screen that
+never takes the focus, holds the others up for at most `KEY_WAIT_S`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from textual import events
+
+KEY_WAIT_S = 1.0      # the longest a key waits for the one before it, or for a screen to take the focus
+_POLL_S = 0.004       # how often a waiting key looks again whether the one before it was taken
+
+
+class KeyGate:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.waiting: deque[events.Key] = deque()
+        self.in_flight: events.Key | None = None
+        self._sent_at = 0.0
+        self._released: set[int] = set()   # ids of waiting keys sent back to the app to be handled now
+        self._polling = False
+        self._screen: Any = None            # the screen on top when a key last looked, and since when
+        self._screen_since = 0.0
+
+    def hold(self, event: events.Key) -> bool:
+        """A key the app has just read: True when it must wait (it was queued), False to handle it now."""
+        released = id(event) in self._released
+        self._released.discard(id(event))
+        if self._busy() or (self.waiting and not released):
+            if released:
+                self.waiting.appendleft(event)  # still first in line
+            else:
+                self.waiting.append(event)
+            self._poll_soon()
+            return True
+        return False
+
+    def sent(self, event: events.Key) -> None:
+        """The app has handled a key it read: given to a widget (now travelling) or taken by a priority binding."""
+        if event.is_forwarded and not event._stop_propagation:
+            self.in_flight, self._sent_at = event, time.monotonic()
+        elif self.in_flight is None:
+            self._release()
+
+    def returned(self, event: events.Key) -> None:
+        """A key came back to the app from the widgets and the app's bindings have run for it."""
+        if event is self.in_flight:
+            self.in_flight = None
+            self._release()
+
+    def _busy(self) -> bool:
+        now = time.monotonic()
+        recent = now - self._sent_at <= KEY_WAIT_S
+        key = self.in_flight
+        if key is not None:
+            if not key._stop_propagation and recent:
+                return True
+            self.in_flight = None  # a widget took it (or it was lost on the way)
+        return self._screen_opening(now) or (recent and self._screen_working())
+
+    def _screen_working(self) -> bool:
+        """Whether a widget of the screen on top has messages left to handle (what the last key set off)."""
+        screen = self.app.screen
+        return any(not node._message_queue.empty() for node in (screen, *screen.walk_children()))
+
+    def _screen_opening(self, now: float) -> bool:
+        """Whether the screen on top was just opened and is not yet ready for keys: mounted, its field focused."""
+        screen = self.app.screen
+        if screen is not self._screen:
+            self._screen, self._screen_since = screen, now
+        if now - self._screen_since > KEY_WAIT_S:
+            return False
+        # The app's own blank screen is on top only until the first real one is pushed over it
+        if screen.id == "_default" or not screen.is_mounted:
+            return True
+        return screen.focused is None and bool(screen.focus_chain)
+
+    def _release(self) -> None:
+        if self.waiting and not self._busy():
+            key = self.waiting.popleft()
+            self._released.add(id(key))
+            self.app.post_message(key)
+
+    def _poll_soon(self) -> None:
+        if not self._polling:
+            self._polling = True
+            self.app.set_timer(_POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        self._polling = False
+        if not self.waiting:
+            return
+        if self._busy():
+            self._poll_soon()
+        elif not self._released:  # the next one is not already on its way back to the app
+            self._release()
+            if self.waiting:
+                self._poll_soon()
