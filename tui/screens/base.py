@@ -18,12 +18,15 @@ at mount the screen shows it at once when it is there, else fetches it the usual
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
@@ -34,6 +37,7 @@ from tui.safe import safe_str
 
 BUSY_RETRY_S = 1.0
 LOADING_DELAY_S = 0.25  # a loading indicator only for calls slower than this (no flicker on fast stores)
+FRAME_TURN_S = 0.005  # a screen refresh waits a loop turn when the screen has not given one for this long
 
 
 @dataclass
@@ -186,6 +190,19 @@ class StoreScreen(StoreCalls, Screen):
         super().__init__(**kwargs)
         self.store = store
         self._token: int | None = None
+        self._turn_began = 0.0  # when this screen last gave the event loop a turn (see on_event)
+
+    # ----- taking turns -----------------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Textual handles a screen's queued messages in one go, without going back to the event loop: at start the
+        # styling of the whole screen and its first full drawing ran as one 40-55 ms turn, with keys, timers and
+        # workers' results waiting behind it. A refresh (a Callback) that comes after FRAME_TURN_S of work now
+        # waits one loop turn instead.
+        if isinstance(event, events.Callback) and time.perf_counter() - self._turn_began > FRAME_TURN_S:
+            await asyncio.sleep(0)
+            self._turn_began = time.perf_counter()
+        await super().on_event(event)
 
     # ----- live refresh --------------------------------------------------------------------------------------
 
