@@ -14,14 +14,13 @@ exclusively, so it never removes a blob (or a temporary file) that a live writer
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import errno
 import fcntl
 import itertools
 import mmap
 import os
 import queue
-import secrets
 import stat
 import threading
 import time
@@ -50,18 +49,19 @@ _pid = [os.getpid()]  # in temp names (gc tells a live writer's by it); os.getpi
 os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
-def _libc_fn(name: str, argtypes=None):
+@functools.cache
+def _libc_fn(name: str):
+    """libc's `syncfs` or `sync_file_range` (None where there is none), looked up at first use: ctypes is not
+    imported by a process that only reads the store."""
+    import ctypes
+
     try:
         fn = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    if argtypes is not None:
-        fn.argtypes = argtypes
+    if name == "sync_file_range":
+        fn.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
     return fn
-
-
-_SYNCFS = _libc_fn("syncfs")
-_SYNC_FILE_RANGE = _libc_fn("sync_file_range", [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint])
 
 
 def _write_all(fd: int, view: memoryview, direct: "_Direct | None" = None) -> None:
@@ -105,8 +105,9 @@ class _Direct:
 
 def _start_writeback(fd: int, offset: int, length: int) -> None:
     """Ask the kernel to start writing these bytes to disk now, so the final fsync has little left to wait for."""
-    if _SYNC_FILE_RANGE is not None:
-        _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+    sync_file_range = _libc_fn("sync_file_range")
+    if sync_file_range is not None:
+        sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
 def _copy_small(src_fd: int, out: int, hasher, size_hint: int) -> int:
@@ -323,7 +324,7 @@ class BlobStore:
             d.mkdir(parents=True, exist_ok=True)
         self._objects_str = os.fspath(self.objects)
         self._tmp_str = os.fspath(self.tmp)
-        self._nonce = secrets.token_hex(4)  # with the pid and a counter: unique temp names, one getrandom in all
+        self._nonce = os.urandom(4).hex()  # with the pid and a counter: unique temp names, one getrandom in all
         self._count = itertools.count()
 
     # -- naming -----------------------------------------------------------------------------------------------
@@ -430,11 +431,12 @@ class BlobStore:
             fsync_dir(d)  # the fan-out dirs, then objects/<alg> and objects/ that may have gained them
 
     def _syncfs(self) -> bool:
-        if _SYNCFS is None:
+        syncfs = _libc_fn("syncfs")
+        if syncfs is None:
             return False
         fd = os.open(self.root, os.O_RDONLY)
         try:
-            return _SYNCFS(fd) == 0
+            return syncfs(fd) == 0
         finally:
             os.close(fd)
 

@@ -17,7 +17,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 from core.errors import ArtifactsError, StoreBusyError, StoreDamagedError, StoreFullError
@@ -245,6 +244,8 @@ class Database:
             raise ArtifactsError(
                 f"the store {self.path.parent} was written by a newer artifacts-tui (schema {version}); upgrade"
             )
+        from importlib import resources  # only a store being made or upgraded reads the schema
+
         script = resources.files("core").joinpath("schema.sql").read_text(encoding="utf-8")
         self._retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:

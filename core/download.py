@@ -20,7 +20,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -130,7 +129,7 @@ def _present(dir_fd: int, name: str, entry, alg: str, where: Path) -> bool:
 
 
 def _temp_name() -> str:
-    return f".artifacts-tui-{secrets.token_hex(8)}.part"  # short: a 255-byte name still has a temp name that fits
+    return f".artifacts-tui-{os.urandom(8).hex()}.part"  # short: a 255-byte name still has a temp name that fits
 
 
 def _create_temp(dir_fd: int) -> tuple[str, int]:

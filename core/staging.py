@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,7 +46,7 @@ def new_dir() -> Path:
     if parent is not None:
         pid = os.getpid()
         start = process_start(pid)
-        path = parent / f"{_PREFIX}{pid}-{start if start is not None else 'x'}-{secrets.token_hex(6)}"
+        path = parent / f"{_PREFIX}{pid}-{start if start is not None else 'x'}-{os.urandom(6).hex()}"
         try:
             path.mkdir(mode=0o700)
             return path

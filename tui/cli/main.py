@@ -14,7 +14,6 @@ import sys
 from collections.abc import Sequence
 
 from core.errors import ArtifactsError
-from tui.cli.commands import COMMAND_MODULES
 from tui.cli.shared import open_cli_store, printable
 
 
@@ -45,6 +44,8 @@ def _options_parser(add_help: bool = True) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = _options_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from tui.cli.commands import COMMAND_MODULES  # not for the app alone (see main)
+
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
