@@ -17,6 +17,7 @@ hidden by a later "Refreshing…"), and a title is folded into the message's one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -36,6 +37,7 @@ from tui.format import utc_now
 from tui.key_gate import KeyGate
 from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
+from tui.screens.base import TURN_PAUSE_S
 from tui.screens.explorer import ExplorerScreen
 from tui.screens.help import HelpScreen
 
@@ -144,7 +146,10 @@ class ArtifactsApp(App[None]):
                 self.notify(f"Pasted text: {dropped} control, escape or bidi character(s) left out", timeout=4)
         await super().on_event(event)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        # One loop turn between the app's start (parsing every stylesheet, ~15 ms) and the explorer's (~15 ms):
+        # the first screen's timers and keys are not kept waiting for both.
+        await asyncio.sleep(TURN_PAUSE_S)
         self.push_screen(ExplorerScreen(self.store))
         self.set_timer(RUNNER_AT_LATEST_S, self._load_runner)  # if the first screen never comes (a store error)
 

@@ -38,6 +38,9 @@ from tui.safe import safe_str
 BUSY_RETRY_S = 1.0
 LOADING_DELAY_S = 0.25  # a loading indicator only for calls slower than this (no flicker on fast stores)
 FRAME_TURN_S = 0.005  # a screen refresh waits a loop turn when the screen has not given one for this long
+# That turn is a timer, not sleep(0): what sleep(0) resumes runs next turn before the timers then due (Textual's
+# own, a poll); a timer resumes after them, and after the keys the terminal's thread handed over meanwhile.
+TURN_PAUSE_S = 0.0001
 
 
 @dataclass
@@ -198,9 +201,9 @@ class StoreScreen(StoreCalls, Screen):
         # Textual handles a screen's queued messages in one go, without going back to the event loop: at start the
         # styling of the whole screen and its first full drawing ran as one 40-55 ms turn, with keys, timers and
         # workers' results waiting behind it. A refresh (a Callback) that comes after FRAME_TURN_S of work now
-        # waits one loop turn instead.
+        # waits one loop turn (TURN_PAUSE_S) instead.
         if isinstance(event, events.Callback) and time.perf_counter() - self._turn_began > FRAME_TURN_S:
-            await asyncio.sleep(0)
+            await asyncio.sleep(TURN_PAUSE_S)
             self._turn_began = time.perf_counter()
         await super().on_event(event)
 
