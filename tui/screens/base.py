@@ -193,6 +193,7 @@ class StoreScreen(StoreCalls, Screen):
         super().__init__(**kwargs)
         self.store = store
         self._token: int | None = None
+        self._resumed = False
         self._turn_began = 0.0  # when this screen last gave the event loop a turn (see on_event)
 
     # ----- taking turns -----------------------------------------------------------------------------------------
@@ -212,7 +213,12 @@ class StoreScreen(StoreCalls, Screen):
     def on_mount(self) -> None:
         self.set_interval(getattr(self.app, "poll_interval", 0.5), self._poll)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Its first resume comes right after it was mounted, and so styled: Textual would restyle every widget
+            # again (10-25 ms of the explorer's start, in one turn). Later resumes (back from a dialog) still do.
+            self._resumed = True
+            event.refresh_styles = False
         self._poll()
 
     @property
