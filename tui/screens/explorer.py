@@ -152,8 +152,7 @@ class ExplorerScreen(StoreScreen):
                 yield Static(Text("Artifacts"), id="tree-title", classes="pane-title")
                 yield ArtifactTree(id="artifact-tree")
             yield VersionDetails(id="version-details")
-        yield Static(id="empty-store")
-        yield KeyFooter()
+        yield KeyFooter()  # (the empty store's page, #empty-store, is mounted when the store turns out empty)
 
     @property
     def tree(self) -> ArtifactTree:
@@ -180,7 +179,11 @@ class ExplorerScreen(StoreScreen):
         self.set_class(tree.is_empty, "-empty-store")
         self.refresh_bindings()  # t (Tutorial) is offered only while the store is empty
         if tree.is_empty:
-            self.query_one("#empty-store", Static).update(self._empty_text())
+            found = self.query("#empty-store")
+            page = found.first() if found else Static(id="empty-store")
+            if not found:
+                self.mount(page, before=self.query_one(KeyFooter))
+            page.update(self._empty_text())
         elif tree.cursor_line < 0:
             tree.cursor_line = 0
         if self._pending_jump:
