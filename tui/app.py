@@ -130,6 +130,10 @@ class ArtifactsApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # one key at a time, however fast they come (tui/key_gate.py)
+            if event.key == "ctrl+j" and not event.is_forwarded:
+                # Enter typed while the program starts: until it puts the terminal in raw mode, the terminal turns
+                # \r into \n, which reads as ctrl+j (bound to nothing here). In raw mode ctrl+j is \n too: enter.
+                event = events.Key("enter", "\r")
             if event.is_forwarded:  # back from the widgets: the app's bindings run now
                 await super().on_event(event)
                 self._keys.returned(event)
