@@ -8,8 +8,9 @@ with `a` then an alias name, or `r` then a stage's name.
 `KeyGate` keeps the app from handing out a key while the one before it is still travelling: until a widget has
 taken it (stopped it) or it has come back to the app and the app's bindings have run, and what it set off on the
 screen (an Input's Submitted message that moves the focus, say) has been handled. A screen just opened (a dialog,
-the launch form) gets its keys once it is mounted and has put the focus in its field. Keys that arrive meanwhile wait in
-order and go out one at a time. A key whose journey ends some other way (its widget was removed), or a screen that
+the launch form) gets its keys once it is mounted and has put the focus in its field, and a screen that draws its view
+from a store read (the lineage graph) once that is drawn: it says so with `holds_keys()`. Keys that arrive meanwhile
+wait in order and go out one at a time. A key whose journey ends some other way (its widget was removed), or a screen that
 never takes the focus, holds the others up for at most `KEY_WAIT_S`.
 """
 
@@ -70,12 +71,17 @@ class KeyGate:
             if not key._stop_propagation and recent:
                 return True
             self.in_flight = None  # a widget took it (or it was lost on the way)
-        return self._screen_opening(now) or (recent and self._screen_working())
+        return self._screen_opening(now) or (recent and (self._screen_working() or self._screen_drawing()))
 
     def _screen_working(self) -> bool:
         """Whether a widget of the screen on top has messages left to handle (what the last key set off)."""
         screen = self.app.screen
         return any(not node._message_queue.empty() for node in (screen, *screen.walk_children()))
+
+    def _screen_drawing(self) -> bool:
+        """Whether the screen on top is still drawing the view that the keys act on (`holds_keys()`, where it has it)."""
+        holds = getattr(self.app.screen, "holds_keys", None)
+        return callable(holds) and bool(holds())
 
     def _screen_opening(self, now: float) -> bool:
         """Whether the screen on top was just opened and is not yet ready for keys: mounted, its field focused."""
@@ -87,7 +93,7 @@ class KeyGate:
         # The app's own blank screen is on top only until the first real one is pushed over it
         if screen.id == "_default" or not screen.is_mounted:
             return True
-        return screen.focused is None and bool(screen.focus_chain)
+        return (screen.focused is None and bool(screen.focus_chain)) or self._screen_drawing()
 
     def _release(self) -> None:
         if self.waiting and not self._busy():

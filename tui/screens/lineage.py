@@ -179,6 +179,11 @@ class LineageScreen(StoreScreen):
             self.model = None
         self._load()
 
+    def holds_keys(self) -> bool:
+        """The graph is on its way (read, or laid out again after a key): keys typed meanwhile wait for it rather than
+        move a cursor on the old drawing (tui/key_gate.py; for KEY_WAIT_S at most)."""
+        return self.fetching("lineage", "layout")
+
     def _needs_model(self) -> bool:
         return self.level == VERSIONS or bool(self.toggled)
 
