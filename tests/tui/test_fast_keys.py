@@ -60,3 +60,39 @@ def test_keys_typed_while_the_program_starts_reach_the_filter(demo_store, tmp_pa
     finally:
         code = term.close()
     assert code == 0
+
+
+@pytest.mark.slow
+def test_enter_typed_while_the_program_starts_is_enter(demo_store, tmp_path):
+    # Until the program puts the terminal in raw mode, the terminal turns enter (\r) into \n, read as ctrl+j
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
+    term = Terminal(["--store", str(demo_store.root)], cwd=str(tmp_path), env=env)
+    try:
+        term.press("/nist", "enter", "R")  # enter leaves the filter for the tree, where R opens the project's runs
+        assert term.wait_for("Runs of demo", timeout=15), term.text()[-2000:]
+        term.press("escape", "q")
+    finally:
+        code = term.close()
+    assert code == 0
+
+
+async def test_keys_typed_before_the_lineage_is_drawn_move_its_cursor(demo_store, make_app, monkeypatch):
+    import time
+
+    import tui.screens.lineage as lineage
+
+    def slow(build):  # a store that takes a moment to read, as a big one does
+        return lambda *args, **kwargs: (time.sleep(0.15), build(*args, **kwargs))[1]
+
+    monkeypatch.setattr(lineage, "build_type_graph", slow(lineage.build_type_graph))
+    monkeypatch.setattr(lineage, "draw_view", slow(lineage.draw_view))
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "l")
+        for key in ("down", "down", "enter"):  # to the train type (the slow way), then expand it into its runs
+            app.post_message(events.Key(key, None))
+        assert await wait_until(pilot, lambda: "train-convnet" in screen_text(app), timeout=10), screen_text(app)
+        await settle(pilot)
+        view = app.screen.query_one("#lineage-view")
+        assert "train-convnet" in view.graph.nodes[view.cursor].text
