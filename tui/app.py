@@ -141,13 +141,20 @@ class ArtifactsApp(App[None]):
                 await super().on_event(event)
                 self._keys.sent(event)
             return
-        if isinstance(event, events.Paste) and not event.is_forwarded:
-            # Bracketed paste reaches every input (the filter, the alias dialog, the palette, the launch form):
-            # Textual's Input would keep ESC, C1 and bidi characters as they are and draw them raw.
-            kept, dropped = typed_text(event.text)
-            event.text = kept
-            if dropped:
-                self.notify(f"Pasted text: {dropped} control, escape or bidi character(s) left out", timeout=4)
+        if isinstance(event, (events.Paste, events.MouseDown, events.MouseUp)) and not event.is_forwarded:
+            # A paste or a click among keys typed fast comes in its turn: `/` then a paste puts the paste in the box
+            if self._keys.hold(event):
+                return
+            if isinstance(event, events.Paste):
+                # Bracketed paste reaches every input (the filter, the alias dialog, the palette, the launch form):
+                # Textual's Input would keep ESC, C1 and bidi characters as they are and draw them raw.
+                kept, dropped = typed_text(event.text)
+                event.text = kept
+                if dropped:
+                    self.notify(f"Pasted text: {dropped} control, escape or bidi character(s) left out", timeout=4)
+            await super().on_event(event)
+            self._keys.passed(event)
+            return
         await super().on_event(event)
 
     async def on_mount(self) -> None:

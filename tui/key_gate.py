@@ -11,7 +11,8 @@ screen (an Input's Submitted message that moves the focus, say) has been handled
 the launch form) gets its keys once it is mounted and has put the focus in its field, and a screen that draws its view
 from a store read (the lineage graph) once that is drawn: it says so with `holds_keys()`. Keys that arrive meanwhile
 wait in order and go out one at a time. A key whose journey ends some other way (its widget was removed), or a screen that
-never takes the focus, holds the others up for at most `KEY_WAIT_S`.
+never takes the focus, holds the others up for at most `KEY_WAIT_S`. A paste or a mouse button pressed or released
+among such keys waits its turn too (`/` then a paste: the paste lands in the box), and goes out as a key taken at once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _POLL_S = 0.004       # how often a waiting key looks again whether the one befo
 class KeyGate:
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.waiting: deque[events.Key] = deque()
+        self.waiting: deque[events.Event] = deque()  # keys, and pastes and mouse buttons among them
         self.in_flight: events.Key | None = None
         self._sent_at = 0.0
         self._released: set[int] = set()   # ids of waiting keys sent back to the app to be handled now
@@ -37,8 +38,9 @@ class KeyGate:
         self._screen: Any = None            # the screen on top when a key last looked, and since when
         self._screen_since = 0.0
 
-    def hold(self, event: events.Key) -> bool:
-        """A key the app has just read: True when it must wait (it was queued), False to handle it now."""
+    def hold(self, event: events.Event) -> bool:
+        """A key (paste, mouse button) the app has just read: True when it must wait (it was queued), False to handle
+        it now."""
         released = id(event) in self._released
         self._released.discard(id(event))
         if self._busy() or (self.waiting and not released):
@@ -55,6 +57,12 @@ class KeyGate:
         if event.is_forwarded and not event._stop_propagation:
             self.in_flight, self._sent_at = event, time.monotonic()
         elif self.in_flight is None:
+            self._release()
+
+    def passed(self, event: events.Event) -> None:
+        """The app has handled a paste or a mouse button: the next key waits for what it set off on the screen."""
+        self._sent_at = time.monotonic()
+        if self.in_flight is None:
             self._release()
 
     def returned(self, event: events.Key) -> None:

@@ -48,6 +48,31 @@ async def test_a_burst_after_a_adds_that_alias(demo_store, make_app):
         assert len(app.screen_stack) == 2  # the dialog closed
 
 
+def click(app, x: int, y: int) -> None:
+    """A mouse click as the driver hands it over: a button pressed and released at (x, y) of the screen."""
+    for kind in (events.MouseDown, events.MouseUp):
+        app.post_message(kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
+
+
+async def test_a_paste_or_a_click_among_fast_keys_comes_in_its_turn(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/")
+        app.post_message(events.Paste("mni"))  # in the same read as `/`: the paste belongs in the box it opens
+        assert await wait_until(pilot, lambda: app.screen.query("#tree-filter")
+                                and app.screen.query_one("#tree-filter").value == "mni", timeout=3)
+        await settle(pilot)
+
+        burst(app, "\r/st")  # back to the tree, into the box again (its text selected: "st" replaces it); then a click
+        tree = app.screen.tree
+        click(app, tree.region.x + 4, tree.region.y + 1)
+        burst(app, "x")  # in the tree after the click (where it does nothing), not in the box
+        await settle(pilot)
+        assert app.screen.query_one("#tree-filter").value == "st"
+        assert app.screen.focused is tree
+
+
 @pytest.mark.slow
 def test_keys_typed_while_the_program_starts_reach_the_filter(demo_store, tmp_path):
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
