@@ -25,6 +25,10 @@ from textual import events
 
 KEY_WAIT_S = 1.0      # the longest a key waits for the one before it, or for a screen to take the focus
 _POLL_S = 0.004       # how often a waiting key looks again whether the one before it was taken
+# Moving keys: they move a cursor, never the focus. One after another (a held-down arrow) they go out at once, in
+# order, to the same widget; any other key after one waits only for it, not for what it set off (the details of the
+# row it moved to). Held one at a time, 40 downs took 0.8 s instead of 40 ms.
+_MOVES = frozenset({"up", "down", "left", "right", "pageup", "pagedown", "home", "end"})
 
 
 class KeyGate:
@@ -33,6 +37,7 @@ class KeyGate:
         self.waiting: deque[events.Event] = deque()  # keys, and pastes and mouse buttons among them
         self.in_flight: events.Key | None = None
         self._sent_at = 0.0
+        self._moved = False                 # whether the last key handed out was one of _MOVES
         self._released: set[int] = set()   # ids of waiting keys sent back to the app to be handled now
         self._polling = False
         self._screen: Any = None            # the screen on top when a key last looked, and since when
@@ -43,6 +48,9 @@ class KeyGate:
         it now."""
         released = id(event) in self._released
         self._released.discard(id(event))
+        if (self._moved and not self.waiting and isinstance(event, events.Key) and event.key in _MOVES
+                and not self._screen_opening(time.monotonic())):
+            return False
         if self._busy() or (self.waiting and not released):
             if released:
                 self.waiting.appendleft(event)  # still first in line
@@ -54,6 +62,7 @@ class KeyGate:
 
     def sent(self, event: events.Key) -> None:
         """The app has handled a key it read: given to a widget (now travelling) or taken by a priority binding."""
+        self._moved = event.key in _MOVES
         if event.is_forwarded and not event._stop_propagation:
             self.in_flight, self._sent_at = event, time.monotonic()
         elif self.in_flight is None:
@@ -61,7 +70,7 @@ class KeyGate:
 
     def passed(self, event: events.Event) -> None:
         """The app has handled a paste or a mouse button: the next key waits for what it set off on the screen."""
-        self._sent_at = time.monotonic()
+        self._sent_at, self._moved = time.monotonic(), False
         if self.in_flight is None:
             self._release()
 
@@ -79,7 +88,8 @@ class KeyGate:
             if not key._stop_propagation and recent:
                 return True
             self.in_flight = None  # a widget took it (or it was lost on the way)
-        return self._screen_opening(now) or (recent and (self._screen_working() or self._screen_drawing()))
+        settling = recent and not self._moved and self._screen_working()
+        return self._screen_opening(now) or settling or (recent and self._screen_drawing())
 
     def _screen_working(self) -> bool:
         """Whether a widget of the screen on top has messages left to handle (what the last key set off)."""

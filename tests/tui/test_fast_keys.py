@@ -54,6 +54,18 @@ def click(app, x: int, y: int) -> None:
         app.post_message(kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
 
 
+async def test_a_held_down_arrow_then_a_key_acts_on_the_row_it_reached(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_version(pilot, "demo/mnist-raw:v2")
+        for _ in range(2):  # arrows go out together (a held-down key must not lag), still in order
+            app.post_message(events.Key("down", None))
+        burst(app, "agold\r")
+        assert await wait_until(pilot, lambda: "gold" in demo_store.artifact("demo/mnist-raw:v0").aliases,
+                                timeout=10), screen_text(app)
+        assert "gold" not in demo_store.artifact("demo/mnist-raw:v1").aliases
+
+
 async def test_a_paste_or_a_click_among_fast_keys_comes_in_its_turn(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
