@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.common import Result
 
 TITLE = "Training with live events and run.log (digits)"
-REPEAT = 5
+REPEAT = 9
 CONFIG = {"batch_size": 32, "epochs": 2, "batch_log_interval": 25}  # the tutorial's interval; digits-sized batches
 
 
