@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 
 import core
 from tui.format import utc_now
-from tui.key_gate import KeyGate
+from tui.key_gate import KeyGate, escape_then_key
 from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
 from tui.screens.base import TURN_PAUSE_S
@@ -130,16 +130,18 @@ class ArtifactsApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # one key at a time, however fast they come (tui/key_gate.py)
-            if event.key == "ctrl+j" and not event.is_forwarded:
-                # Enter typed while the program starts: until it puts the terminal in raw mode, the terminal turns
-                # \r into \n, which reads as ctrl+j (bound to nothing here). In raw mode ctrl+j is \n too: enter.
-                event = events.Key("enter", "\r")
             if event.is_forwarded:  # back from the widgets: the app's bindings run now
                 await super().on_event(event)
                 self._keys.returned(event)
-            elif not self._keys.hold(event):
-                await super().on_event(event)
-                self._keys.sent(event)
+                return
+            if event.key == "ctrl+j":
+                # Enter typed while the program starts: until it puts the terminal in raw mode, the terminal turns
+                # \r into \n, which reads as ctrl+j (bound to nothing here). In raw mode ctrl+j is \n too: enter.
+                event = events.Key("enter", "\r")
+            for key in escape_then_key(event):
+                if not self._keys.hold(key):
+                    await super().on_event(key)
+                    self._keys.sent(key)
             return
         if isinstance(event, (events.Paste, events.MouseDown, events.MouseUp)) and not event.is_forwarded:
             # A paste or a click among keys typed fast comes in its turn: `/` then a paste puts the paste in the box

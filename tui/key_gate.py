@@ -31,6 +31,21 @@ _POLL_S = 0.004       # how often a waiting key looks again whether the one befo
 _MOVES = frozenset({"up", "down", "left", "right", "pageup", "pagedown", "home", "end"})
 
 
+def escape_then_key(event: events.Key) -> list[events.Key]:
+    """`esc` and a key typed right after it, as the two keys they are. A terminal without the kitty keyboard
+    protocol (tmux's, by default) sends `esc` as one ESC byte, and ESC followed by a character within Textual's
+    escape delay reads as alt+character: `esc /` typed fast in a filter put `/` in the box instead of leaving it and
+    opening it again. The app binds nothing to alt+character, so such a key is split back into `esc` and the
+    character (which goes through the gate after the `esc`). Other keys come back as they are."""
+    char = event.character
+    if not event.key.startswith("alt+") or not char or len(char) != 1 or not char.isprintable():
+        return [event]
+    from textual.keys import KEY_NAME_REPLACEMENTS, _character_to_key
+
+    name = char if char.isalnum() else KEY_NAME_REPLACEMENTS.get(_character_to_key(char), _character_to_key(char))
+    return [events.Key("escape", "\x1b"), events.Key(name, char)]
+
+
 class KeyGate:
     def __init__(self, app: Any) -> None:
         self.app = app

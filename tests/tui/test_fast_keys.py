@@ -54,6 +54,19 @@ def click(app, x: int, y: int) -> None:
         app.post_message(kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
 
 
+async def test_escape_and_a_letter_read_as_alt_letter_are_both_keys(demo_store, make_app):
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, "/dem")
+        # esc then R typed fast in tmux (no kitty protocol): one ESC byte and R, which Textual reads as alt+shift+r
+        app.post_message(events.Key("alt+shift+r", "R"))
+        assert await wait_until(pilot, lambda: "Runs of demo" in screen_text(app), timeout=10), screen_text(app)
+        app.pop_screen()
+        await settle(pilot)
+        assert app.screen.query_one("#tree-filter").value == ""  # the esc cleared the filter, no R typed into it
+
+
 async def test_a_held_down_arrow_then_a_key_acts_on_the_row_it_reached(demo_store, make_app):
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
