@@ -180,10 +180,7 @@ class Artifact:
         return sum(os.stat(src).st_size for src in self._sources.values())
 
     def is_staged(self, source: str | os.PathLike) -> bool:
-        if self._staging is None:
-            return False
-        staging, source = os.fspath(self._staging), os.fspath(source)
-        return source == staging or source.startswith(staging + os.sep)
+        return self._staging is not None and names.is_within(os.fspath(source), os.fspath(self._staging))
 
     def cleanup(self) -> None:
         """Remove the private staging directory of `new_file` (done automatically once logged)."""

@@ -30,6 +30,7 @@ from pathlib import Path
 from core.atomic import fsync_dir
 from core.errors import StoreBusyError, StoreFullError, ValidationError
 from core.hashing import CHUNK, PROCESS_CACHE, StatKey, b64, b64_to_hex, new_hasher
+from core.names import is_within
 
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _write = os.write  # a seam for tests that simulate a full disk
@@ -251,7 +252,7 @@ class BlobBatch:
                 fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             except OSError:
                 pass
-            if fd is not None and not _inside(_real_path(fd, directory), confine):
+            if fd is not None and not is_within(_real_path(fd, directory), confine):
                 os.close(fd)
                 fd = None
         self._dir = (directory, confine, fd)
@@ -557,7 +558,7 @@ def _check_opened(fd: int, src, confine: str | None) -> os.stat_result:
         raise ValidationError(f"{os.fspath(src)!r} is no longer a regular file; nothing was logged")
     if confine is not None:
         real = _real_path(fd, src)
-        if not _inside(real, confine):
+        if not is_within(real, confine):
             raise ValidationError(f"{os.fspath(src)!r} now leads outside {confine} ({real}): it was changed into a "
                                   "symlink after it was added; nothing was logged")
     return st
@@ -579,10 +580,6 @@ def _real_path(fd: int, name) -> str:
         return os.readlink(f"/proc/self/fd/{fd}")
     except OSError:  # no /proc: resolve the name (the file is open, so only a rename can race this)
         return os.path.realpath(name)
-
-
-def _inside(real: str, confine: str) -> bool:
-    return real == confine or real.startswith(confine.rstrip(os.sep) + os.sep)
 
 
 def _listdir(path) -> list[os.DirEntry]:

@@ -7,6 +7,7 @@ is loose (file paths inside an artifact, which must never escape a download root
 from __future__ import annotations
 
 import json
+import os
 import math
 import re
 import unicodedata
@@ -273,3 +274,9 @@ def split_ref(ref: str) -> tuple[str | None, str, str]:
 
 def is_version_alias(alias: str) -> bool:
     return bool(_RESERVED_VERSION.match(alias))
+
+
+def is_within(path: str, directory: str) -> bool:
+    """Whether the absolute path `path` is `directory` or lies under it, as strings (nothing resolved: callers
+    pass real paths, or paths they made themselves)."""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)

@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 
 import core
 from tui.format import utc_now
-from tui.key_gate import KeyGate, escape_then_key
+from tui.key_gate import KeyGate, keys_read
 from tui.messages import FirstScreenShown
 from tui.safe import safe_str, typed_text
 from tui.screens.base import TURN_PAUSE_S
@@ -134,11 +134,7 @@ class ArtifactsApp(App[None]):
                 await super().on_event(event)
                 self._keys.returned(event)
                 return
-            if event.key == "ctrl+j":
-                # Enter typed while the program starts: until it puts the terminal in raw mode, the terminal turns
-                # \r into \n, which reads as ctrl+j (bound to nothing here). In raw mode ctrl+j is \n too: enter.
-                event = events.Key("enter", "\r")
-            for key in escape_then_key(event):
+            for key in keys_read(event):  # ctrl+j is enter, alt+x is esc then x (see there)
                 if not self._keys.hold(key):
                     await super().on_event(key)
                     self._keys.sent(key)

@@ -31,12 +31,17 @@ _POLL_S = 0.004       # how often a waiting key looks again whether the one befo
 _MOVES = frozenset({"up", "down", "left", "right", "pageup", "pagedown", "home", "end"})
 
 
-def escape_then_key(event: events.Key) -> list[events.Key]:
-    """`esc` and a key typed right after it, as the two keys they are. A terminal without the kitty keyboard
-    protocol (tmux's, by default) sends `esc` as one ESC byte, and ESC followed by a character within Textual's
-    escape delay reads as alt+character: `esc /` typed fast in a filter put `/` in the box instead of leaving it and
-    opening it again. The app binds nothing to alt+character, so such a key is split back into `esc` and the
-    character (which goes through the gate after the `esc`). Other keys come back as they are."""
+def keys_read(event: events.Key) -> list[events.Key]:
+    """The keys a key Textual read stands for, as the user typed them:
+    - `ctrl+j` is enter: until the app has put the terminal in raw mode (keys typed while it starts) the terminal
+      turns enter's \\r into \\n, which reads as ctrl+j; the app binds nothing to ctrl+j.
+    - `alt+character` is `esc` then the character: a terminal without the kitty keyboard protocol (tmux's, by
+      default) sends `esc` as one ESC byte, and ESC followed by a character within Textual's escape delay reads as
+      alt+character. `esc R` typed fast in the filter put R in the box instead of clearing it and opening the
+      runs. The app binds no alt+character key. (`esc` then punctuation Textual reads as the punctuation alone.)
+    Any other key is itself."""
+    if event.key == "ctrl+j":
+        return [events.Key("enter", "\r")]
     char = event.character
     if not event.key.startswith("alt+") or not char or len(char) != 1 or not char.isprintable():
         return [event]

@@ -179,9 +179,9 @@ class ExplorerScreen(StoreScreen):
         self.set_class(tree.is_empty, "-empty-store")
         self.refresh_bindings()  # t (Tutorial) is offered only while the store is empty
         if tree.is_empty:
-            found = self.query("#empty-store")
-            page = found.first() if found else Static(id="empty-store")
-            if not found:
+            page = self.query_one_optional("#empty-store", Static)
+            if page is None:
+                page = Static(id="empty-store")
                 self.mount(page, before=self.query_one(KeyFooter))
             page.update(self._empty_text())
         elif tree.cursor_line < 0:
@@ -433,19 +433,14 @@ class ExplorerScreen(StoreScreen):
     async def action_filter(self) -> None:
         # The filter box is made on the first `/`, not with the first screen (an Input: four component styles and a
         # cursor). Keys typed right after `/` wait for it (tui/key_gate.py): `/deep` typed fast lands in the box.
-        box = self._filter_box()
+        box = self.query_one_optional("#tree-filter")
         if box is None:
             from textual.widgets import Input
 
             box = Input(placeholder="filter: project, type or name (esc clears)", id="tree-filter")
             await self.query_one("#tree-pane").mount(box, before=self.tree)
-        self.set_class(True, "-filtering")
-        box.display = True  # at once: a box that is still hidden cannot take the focus
+        box.display = True  # shown while filtering; at once, as a box that is still hidden cannot take the focus
         box.focus()
-
-    def _filter_box(self) -> Any:
-        found = self.query("#tree-filter")
-        return found.first() if found else None
 
     def on_input_changed(self, event: Any) -> None:
         if event.input.id != "tree-filter":
@@ -469,11 +464,10 @@ class ExplorerScreen(StoreScreen):
             self.action_clear_filter()
 
     def action_clear_filter(self) -> None:
-        if self.has_class("-filtering"):
-            box = self._filter_box()
+        box = self.query_one_optional("#tree-filter")
+        if box is not None and box.display:
             box.value = ""
             box.display = False
-            self.set_class(False, "-filtering")
             self.tree.focus()
 
     def action_copy(self, what: str) -> None:
